@@ -1,0 +1,76 @@
+"""DUC 2004 task 2: ROUGE of newsdesk summaries beside the published systems.
+
+    .venv/bin/python benchmarks/duc2004.py [--data ../shared/eval/duc2004/clusters_dev.jsonl]
+
+Settings are fixed on the tune half (first 12 clusters by file order); the
+held-out half (13 clusters) is reported separately, then all 25.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.rouge_eval import (  # noqa: E402
+    OURS,
+    default_summarizer,
+    evaluate,
+    load_clusters,
+    percentile,
+    split_clusters,
+)
+
+DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "duc2004" / "clusters_dev.jsonl"
+
+
+def markdown_table(run, halves) -> str:
+    """One row per system: ROUGE-1 / ROUGE-2 recall on each half and on all clusters."""
+    tables = [run.table(ids) for _, ids in halves]
+    systems = sorted(tables[-1], key=lambda s: (s != OURS, -tables[-1][s]["rouge2"]))
+    head = "| system | " + " | ".join(f"{name} R-1 | {name} R-2" for name, _ in halves) + " |"
+    lines = [head, "|---|" + "---:|" * (2 * len(halves))]
+    for system in systems:
+        cells = []
+        for table in tables:
+            scores = table.get(system)
+            cells += [f"{scores['rouge1']:.1f}", f"{scores['rouge2']:.2f}"] if scores else ["", ""]
+        name = f"**{system}**" if system == OURS else system
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--max-words", type=int, default=110)
+    parser.add_argument("--show", action="store_true", help="print our summaries")
+    args = parser.parse_args(argv)
+    if not args.data.exists():
+        print(f"error: {args.data} not found (the DUC set lives in ../shared/eval)", file=sys.stderr)
+        return 2
+
+    clusters = load_clusters(args.data)
+    tune, held_out = split_clusters(clusters)
+    run = evaluate(clusters, default_summarizer(max_words=args.max_words))
+    halves = [
+        (f"tune ({len(tune)})", [c.cluster_id for c in tune]),
+        (f"held-out ({len(held_out)})", [c.cluster_id for c in held_out]),
+        (f"all ({len(clusters)})", [c.cluster_id for c in clusters]),
+    ]
+    if args.show:
+        for cluster_id, summary in run.summaries:
+            print(f"{cluster_id}: {summary}\n")
+    print(markdown_table(run, halves))
+    print(
+        f"\nsummary time per cluster: p50 {percentile(run.seconds, 0.5):.3f} s, "
+        f"p95 {percentile(run.seconds, 0.95):.3f} s (max_words={args.max_words})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

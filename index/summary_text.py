@@ -1,0 +1,110 @@
+"""Text handling for summaries: candidate sentences, junk filtering, concept terms."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Function words: a bigram made only of these is no evidence of what a story is about.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves said says say told mr mrs ms one two s t""".split()
+)
+
+# Lines and sentences that belong to the page around an article, not to the news.
+_JUNK = re.compile(
+    r"advertisement|getty images|try our ai features|click here|sign up|subscribe|"
+    r"newsletter|all rights reserved|copyright|©|\bphoto(?:graph)?s?\s*(?:by|:|credit)|"
+    r"\bimage\s*(?:by|:|credit)|read more|related articles|no comments yet|follow us|"
+    r"cookie|privacy policy|terms of (?:use|service)|share this|seconds? ago|minutes? ago|"
+    r"hours? ago|^\W*(?:updated|published)\b|reporting by|editing by|contributed to this report|"
+    r"explore what|for you:|\bthis story has been\b|\bwatch:|^\W*video\b",
+    re.IGNORECASE,
+)
+# "JERUSALEM (AP) — " or "WASHINGTON _ " at the start of a wire story.
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z ]+\))?\s*(?:—|--|-|_)\s+(?=[A-Z])")
+# Sentences that lean on the one before them read badly out of context.
+_DANGLING = re.compile(
+    r"^(?:but|and|or|so|yet|however|also|still|meanwhile|instead|moreover|then|this|that|"
+    r"these|those|it|he|she|they|his|her|their|its|there)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[a-z0-9]+")
+_TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
+
+
+def clean_sentence(text: str) -> str:
+    """Return `text` with wire-service typography normalised and a dateline removed."""
+    text = text.replace("``", '"').replace("''", '"')
+    text = re.sub(r"\s+_\s+", "—", text)  # DUC newswire writes a dash as " _ "
+    text = _DATELINE.sub("", text)
+    return " ".join(text.split())
+
+
+def is_usable(text: str, min_words: int) -> bool:
+    """True when `text` is a whole declarative news sentence fit for a summary."""
+    words = text.split()
+    if len(words) < min_words:
+        return False
+    if "?" in text or _JUNK.search(text):
+        return False
+    if not text[0].isupper() and not text[0] in "\"'“‘":
+        return False  # a fragment, or a line starting mid-sentence
+    if not _TERMINAL.search(text):
+        return False  # headlines, captions, menu items
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        return False  # part of a quotation that spans sentences
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.islower() for c in letters) > 0.5 * len(letters)
+
+
+def is_dangling(text: str) -> bool:
+    """True when `text` opens with a word that refers back to an earlier sentence."""
+    return bool(_DANGLING.match(text.lstrip("\"'“‘")))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light English suffix stripper: enough to match "talks"/"talk", "agreed"/"agree"."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ings", ""), ("ing", ""), ("edly", ""),
+                         ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            base = word[: len(word) - len(suffix)] + keep
+            if suffix in ("ing", "ings", "ed", "edly") and len(base) > 3 and base[-1] == base[-2]:
+                base = base[:-1]  # "stopped" -> "stop"
+            return base
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed word tokens of `text`."""
+    return [stem(w) for w in _WORD.findall(text.lower())]
+
+
+def content_terms(text: str) -> set[str]:
+    """The stemmed tokens of `text` that are not function words."""
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
+def bigrams(tokens: list[str], raw: list[str]) -> set[tuple[str, str]]:
+    """Stemmed adjacent pairs, skipping pairs made only of function words."""
+    return {
+        (tokens[i], tokens[i + 1])
+        for i in range(len(tokens) - 1)
+        if not (raw[i] in STOPWORDS and raw[i + 1] in STOPWORDS)
+    }
+
+
+def raw_words(text: str) -> list[str]:
+    """Lower-cased word tokens of `text`, unstemmed."""
+    return _WORD.findall(text.lower())
