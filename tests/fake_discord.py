@@ -572,6 +572,12 @@ class FakeDiscord:
             ("GET", r"/users/@me", self._get_me),
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("POST", r"/channels/(?P<channel_id>\d+)/messages", self._post_message),
+            ("POST", r"/channels/(?P<channel_id>\d+)/typing", self._no_content),
+            (
+                "DELETE",
+                r"/webhooks/(?P<app_id>\d+)/(?P<wtoken>[^/]+)/messages/@original",
+                self._no_content,
+            ),
             ("POST", r"/interactions/(?P<iid>\d+)/(?P<itoken>[^/]+)/callback", self._callback),
             ("POST", r"/webhooks/(?P<app_id>\d+)/(?P<wtoken>[^/]+)", self._followup),
             (
@@ -594,6 +600,9 @@ class FakeDiscord:
         if not self._authorized(headers):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         return _json(self.bot_user)
+
+    def _no_content(self, **_: Any) -> web.Response:
+        return web.Response(status=204)
 
     def _get_application(self, **_: Any) -> web.Response:
         owner = {"id": self.owner_id, "username": "owner", "discriminator": "0", "avatar": None}

@@ -1,0 +1,1 @@
+"""newsdesk's Discord bot: a thin adapter from Discord events to the news engine in `index`."""

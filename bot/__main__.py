@@ -1,0 +1,72 @@
+"""`python -m bot [--config PATH]`: run the newsdesk Discord bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import discord
+
+from bot.client import NewsBot
+from index.config import Config, discord_token, load_config
+from index.errors import NewsdeskError
+
+log = logging.getLogger("bot")
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument(
+        "--config", metavar="PATH", help="TOML config file (default: ./config.toml)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    return parser.parse_args(argv)
+
+
+async def _run(config: Config, token: str) -> None:
+    from index.engine import NewsIndex  # imported late: loading the model stack is slow
+
+    engine = await asyncio.to_thread(NewsIndex.open, config.index.path, config.index)
+    try:
+        async with NewsBot(engine, config.discord) as bot:
+            await bot.start(token)
+    finally:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bot until interrupted; return the process exit code.
+
+    A startup problem (config, token, index, Discord login) is one line on
+    stderr and exit code 1, not a traceback.
+    """
+    args = _parse_args(argv)
+    discord.utils.setup_logging(level=logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        config = load_config(args.config)
+        token = discord_token()
+        asyncio.run(_run(config, token))
+    except NewsdeskError as exc:
+        return _fail(str(exc))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN: copy the bot token from the developer portal")
+    except discord.PrivilegedIntentsRequired:
+        return _fail(
+            "enable the Message Content intent for this bot in the Discord developer portal"
+        )
+    except KeyboardInterrupt:
+        log.info("stopped")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"newsdesk: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The Discord client: a commands.Bot that holds the engine and loads the cogs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import discord
+from discord.ext import commands
+
+from index.config import DiscordConfig
+from index.records import Answer, Stats
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.ask",)
+
+
+class Engine(Protocol):
+    """What the bot needs from `index.engine.NewsIndex` (a fake in some tests)."""
+
+    def answer(self, question: str) -> Answer: ...
+
+    def stats(self) -> Stats: ...
+
+
+def intents() -> discord.Intents:
+    """Default intents plus message content (to read questions); no privileged members intent."""
+    chosen = discord.Intents.default()
+    chosen.message_content = True
+    chosen.members = False
+    chosen.presences = False
+    return chosen
+
+
+class NewsBot(commands.Bot):
+    """A bot that answers questions about the news from `engine`.
+
+    Never pings anyone: mentions are disabled for every message it sends.
+    Extra keyword arguments go to `commands.Bot` (tests pass `guild_ready_timeout`).
+    """
+
+    def __init__(self, engine: Engine, settings: DiscordConfig, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.engine = engine
+        self.settings = settings
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.dev_guild_id is not None:
+            # A guild sync is instant; a global one can take up to an hour to show.
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), guild.id)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: questions are handled by the Ask cog's listener."""
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (%s) in %d guilds",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self.guilds),
+        )

@@ -1,0 +1,1 @@
+"""Cogs: one per feature, each a few lines per handler over `bot.render` and the engine."""

@@ -1,0 +1,34 @@
+"""Decide which Discord messages are questions for the bot. Pure functions."""
+
+from __future__ import annotations
+
+import re
+
+QUESTION_WORDS = frozenset(
+    "who whom whose what when where why how which "
+    "is are was were do does did can could will would should has have had "
+    "tell explain".split()
+)
+_MENTION = re.compile(r"<@!?(\d+)>")
+_FIRST_WORD = re.compile(r"[a-z]+")
+
+
+def strip_mentions(content: str, user_id: int) -> str:
+    """Return `content` without mentions of `user_id`, whitespace collapsed."""
+    text = _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), content)
+    return " ".join(text.split())
+
+
+def looks_like_question(content: str) -> bool:
+    """True when the text ends in "?" (ignoring trailing space) or starts with a question word.
+
+    Used only where the bot answers unprompted, so a false positive costs an
+    engine call, never a reply: those are sent only when the engine answers.
+    """
+    text = content.strip()
+    if not text:
+        return False
+    if "?" in text[-3:]:
+        return True
+    first = _FIRST_WORD.match(text.lower())
+    return bool(first) and first.group(0) in QUESTION_WORDS

@@ -1,0 +1,36 @@
+"""bot.triggers: which messages count as questions, and mention stripping."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.triggers import looks_like_question, strip_mentions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what did the EU agree",
+        "Who met in Alaska?",
+        "the summit was when?",
+        "  How much will it cost  ",
+        "Is Ukraine getting guarantees",
+        "really? ",
+    ],
+)
+def test_questions(text: str) -> None:
+    assert looks_like_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lol", "good morning everyone", "", "   ", "whatever, see you tomorrow", "howdy", "ok!"],
+)
+def test_chit_chat_is_not_a_question(text: str) -> None:
+    assert not looks_like_question(text)
+
+
+def test_strip_mentions_removes_only_the_bot() -> None:
+    assert strip_mentions("<@42> what about <@7>?", 42) == "what about <@7>?"
+    assert strip_mentions("hey <@!42>   who won?", 42) == "hey who won?"
+    assert strip_mentions("<@42>", 42) == ""
