@@ -1,0 +1,183 @@
+"""The `newsdesk` command line: the same engine the bot uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from index.config import Config, load_config
+from index.errors import NewsdeskError
+from index.records import Answer
+
+log = logging.getLogger("newsdesk")
+
+_BOLD, _RESET = "\033[1;33m", "\033[0m"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
+    parser.add_argument("--config", help="TOML config file (default: ./config.toml if present)")
+    parser.add_argument("--index", help="index directory (default: from config, ./newsdesk-data)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="read pages, HTML, RSS/Atom feeds or .jsonl files")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--source", default="", help="outlet name, when the page does not say")
+    ingest.add_argument("--url", default="", help="article link, when the page does not say")
+    ingest.add_argument("--published", default="", help="publication date YYYY-MM-DD")
+
+    ask = commands.add_parser("ask", help="answer a question from the news read")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--now", type=date.fromisoformat, help="today's date for time words")
+
+    stats = commands.add_parser("stats", help="what the index holds")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+
+    run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(needs_index=False)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    if args.index:
+        config = replace(config, index=replace(config.index, path=args.index))
+    return config
+
+
+def _open(config: Config):
+    from index.engine import NewsIndex
+
+    return NewsIndex.open(config.index.path, config.index)
+
+
+def answer_json(answer: Answer) -> dict:
+    """The `ask --json` object: empty strings where something is unknown."""
+    hit = answer.hit
+    passage = hit.passage if hit and not answer.abstained else None
+    return {
+        "abstained": answer.abstained,
+        "passage": passage.text if passage else "",
+        "title": passage.title if passage else "",
+        "source": passage.source if passage else "",
+        "url": passage.url if passage else "",
+        "published": passage.published if passage else "",
+        "score": round(answer.confidence, 4),
+    }
+
+
+def format_answer(answer: Answer, *, color: bool) -> str:
+    """The answer as terminal text: passage with the answer sentence marked, then its source."""
+    if answer.abstained or answer.hit is None:
+        text = "I don't know: the news I have read does not cover that."
+        if answer.hit is not None:
+            text += f"\n(closest headline, not an answer: {answer.hit.passage.title or 'untitled'})"
+        return text
+    passage = answer.hit.passage
+    body = passage.text
+    if answer.highlight:
+        start, end = answer.highlight
+        left, right = (_BOLD, _RESET) if color else ("**", "**")
+        body = body[:start] + left + body[start:end] + right + body[end:]
+    source = [passage.title or "(untitled)"]
+    if passage.source:
+        source.append(passage.source)
+    if answer.hit.also_in:
+        source.append("also in " + ", ".join(answer.hit.also_in))
+    if passage.published:
+        source.append(passage.published)
+    lines = [body, "", "— " + " · ".join(source)]
+    if passage.url:
+        lines.append(passage.url)
+    lines.append(f"(confidence {answer.confidence:.0%})")
+    return "\n".join(lines)
+
+
+def _cmd_ingest(args, config) -> int:
+    with _open(config) as index:
+        report = index.ingest_paths(
+            args.paths,
+            source=args.source,
+            url=args.url,
+            published=args.published,
+            progress=sys.stderr.isatty(),
+        )
+        stats = index.stats()
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(
+        f"added {report.articles_added} articles ({report.passages_added} passages), "
+        f"updated {report.articles_updated}, unchanged {report.articles_skipped}; "
+        f"index: {stats.articles} articles, {stats.passages} passages"
+    )
+    nothing_read = not (report.articles_added or report.articles_updated or report.articles_skipped)
+    return 1 if report.problems and nothing_read else 0
+
+
+def _cmd_ask(args, config) -> int:
+    with _open(config) as index:
+        answer = index.answer(args.question, now=args.now or date.today())
+    if args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False))
+    else:
+        print(format_answer(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def _cmd_stats(args, config) -> int:
+    with _open(config) as index:
+        stats = index.stats()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "articles": stats.articles,
+                    "passages": stats.passages,
+                    "newest": stats.newest,
+                    "sources": stats.sources,
+                }
+            )
+        )
+    else:
+        print(
+            f"{stats.articles} articles, {stats.passages} passages, {stats.sources} outlets; "
+            f"newest article: {stats.newest or 'undated'} ({config.index.path})"
+        )
+    return 0
+
+
+def _cmd_run(args, config) -> int:
+    from bot.__main__ import run
+
+    return run(config)
+
+
+COMMANDS = {"ingest": _cmd_ingest, "ask": _cmd_ask, "stats": _cmd_stats, "run": _cmd_run}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newsdesk` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = _config(args)
+        return COMMANDS[args.command](args, config)
+    except NewsdeskError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

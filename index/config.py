@@ -1,0 +1,130 @@
+"""Configuration: one TOML file read into frozen dataclasses.
+
+Lookup order: an explicit path, else ./config.toml when present, else the
+built-in defaults. The Discord token comes only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from index.errors import ConfigError
+
+DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+DEFAULT_INDEX_PATH = "./newsdesk-data"
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    """How the bot behaves in Discord."""
+
+    answer_channels: tuple[int, ...] = ()
+    dev_guild_id: int | None = None
+    reply_on_mention: bool = True
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Where the index lives and how text is embedded and split."""
+
+    path: str = DEFAULT_INDEX_PATH
+    model: str = DEFAULT_MODEL
+    passage_tokens: int = 120
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration."""
+
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+
+
+def _check_type(section: str, key: str, value: Any, expected: Any) -> Any:
+    """Return `value` converted to the field's type, or raise ConfigError naming it."""
+    where = f"[{section}] {key}"
+    if expected in ("bool", bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"config: {where} must be true or false, got {value!r}")
+        return value
+    if expected in ("int", int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config: {where} must be an integer, got {value!r}")
+        return value
+    if expected in ("int | None",):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config: {where} must be an integer id, got {value!r}")
+        return value
+    if expected in ("str", str):
+        if not isinstance(value, str):
+            raise ConfigError(f"config: {where} must be a string, got {value!r}")
+        return value
+    if expected == "tuple[int, ...]":
+        if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, int) for v in value
+        ):
+            raise ConfigError(f"config: {where} must be a list of integer ids, got {value!r}")
+        return tuple(value)
+    raise AssertionError(f"unhandled config type {expected}")  # a bug, not user input
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config: [{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                f"config: unknown key '{key}' in [{name}] (known: {', '.join(known)})"
+            )
+        values[key] = _check_type(name, key, value, known[key].type)
+    return cls(**values)
+
+
+def parse_config(data: dict[str, Any]) -> Config:
+    """Build a Config from parsed TOML, rejecting unknown sections, keys and wrong types."""
+    sections = {"discord": DiscordConfig, "index": IndexConfig}
+    parts = {}
+    for name, value in data.items():
+        if name not in sections:
+            raise ConfigError(f"config: unknown section [{name}] (known: {', '.join(sections)})")
+        parts[name] = _section(name, sections[name], value)
+    config = Config(**parts)
+    if config.index.passage_tokens < 16:
+        raise ConfigError("config: [index] passage_tokens must be at least 16")
+    return config
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read the configuration from `path`, else ./config.toml, else defaults."""
+    if path is None:
+        default = Path("config.toml")
+        if not default.is_file():
+            return Config()
+        path = default
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config: file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config: {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read {path}: {exc.strerror}") from None
+    return parse_config(data)
+
+
+def discord_token() -> str:
+    """Return the bot token from DISCORD_TOKEN, or raise ConfigError."""
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: export the bot token from the Discord developer portal"
+        )
+    return token

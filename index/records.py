@@ -1,0 +1,72 @@
+"""Records the engine reads, stores and returns. All are frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as read from an input, before it is stored.
+
+    `source`, `url` and `published` (ISO date, YYYY-MM-DD) are empty when the
+    input does not give them: the engine never invents them.
+    """
+
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored passage with the metadata of its article."""
+
+    id: int
+    article_id: int
+    position: int
+    text: str
+    title: str
+    source: str
+    url: str
+    published: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage with its fused score and the scores it came from."""
+
+    passage: Passage
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    also_in: tuple[str, ...] = ()  # other outlets that carry the same text
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the engine replies to a question.
+
+    When `abstained` is true, `hit` may still hold the closest passage, to be
+    shown only as "not an answer".
+    """
+
+    question: str
+    abstained: bool
+    confidence: float
+    hit: Hit | None
+    highlight: tuple[int, int] | None = None  # char span of the answer sentence in the passage
+    hits: tuple[Hit, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Size and freshness of an index."""
+
+    articles: int
+    passages: int
+    newest: str
+    sources: int

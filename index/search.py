@@ -1,0 +1,188 @@
+"""Hybrid retrieval: FAISS dense search and FTS5 bm25, fused, with a recency prior."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from index.dates import to_date
+from index.embedders import Embedder
+from index.query import Query
+from index.records import Hit, Passage
+from index.store import Store
+from index.vectors import VectorIndex
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Weights of the fused score; chosen on the dev sets (see benchmarks/)."""
+
+    candidates: int = 50
+    dense_weight: float = 0.6  # the rest goes to the passage's bm25
+    article_weight: float = 0.0  # the whole article's bm25, added on top
+    recency_weight: float = 0.05  # always on: of two equal passages, the newer
+    time_word_weight: float = 0.25  # when the question says "today", "latest", ...
+    recency_days: float = 30.0
+    future_grace_days: int = 1  # articles dated after "now" (+ grace) are not yet written
+
+
+def _minmax(values: dict[int, float]) -> dict[int, float]:
+    if not values:
+        return {}
+    low, high = min(values.values()), max(values.values())
+    span = high - low
+    if span <= 1e-9:
+        return {k: 1.0 for k in values}
+    return {k: (v - low) / span for k, v in values.items()}
+
+
+def recency(published: str, now: date | None, days: float) -> float:
+    """1.0 for an article of today, decaying with age; 0 when the date is unknown."""
+    day = to_date(published)
+    if day is None or now is None:
+        return 0.0
+    age = max(0, (now - day).days)
+    return math.exp(-age / days)
+
+
+_NORM = re.compile(r"[^a-z0-9]+")
+
+
+def normalized(text: str) -> str:
+    """Lower case, every run of other characters one space: the eval matching rule."""
+    import unicodedata
+
+    return _NORM.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+
+
+def _shingles(text: str) -> set[str]:
+    words = normalized(text).split()
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def collapse_duplicates(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
+    """Merge near-identical passages (syndicated copies): the best stays, others' outlets join it."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for hit in hits:
+        shingles = _shingles(hit.passage.text)
+        for i, (other, other_shingles) in enumerate(kept):
+            overlap = len(shingles & other_shingles) / max(
+                1, min(len(shingles), len(other_shingles))
+            )
+            if overlap >= threshold:
+                source = hit.passage.source
+                if source and source != other.passage.source and source not in other.also_in:
+                    kept[i] = (_with_outlet(other, source), other_shingles)
+                break
+        else:
+            kept.append((hit, shingles))
+    return [hit for hit, _ in kept]
+
+
+def _with_outlet(hit: Hit, source: str) -> Hit:
+    from dataclasses import replace
+
+    return replace(hit, also_in=(*hit.also_in, source))
+
+
+class Retriever:
+    """Ranks passages for a query over one store and its vector index."""
+
+    def __init__(
+        self, store: Store, vectors: VectorIndex, embedder: Embedder, settings: SearchSettings
+    ) -> None:
+        self.store, self.vectors, self.embedder, self.settings = store, vectors, embedder, settings
+
+    def search(
+        self,
+        query: Query,
+        *,
+        k: int = 10,
+        now: date | None = None,
+        mode: str = "hybrid",
+        since: str = "",
+        vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Return up to k hits, best first. `mode` is "hybrid", "dense" or "lexical"."""
+        s = self.settings
+        want = s.candidates if mode == "hybrid" else k
+        if since or now is not None:
+            want *= 3  # some candidates may be filtered out by date
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            if vector is None:
+                vector = self.embedder.encode([query.text])[0]
+            dense = dict(self.vectors.search(vector, want))
+        if mode in ("hybrid", "lexical"):
+            lexical = dict(self.store.lexical(query.match, want))
+        ids = list(dict.fromkeys([*dense, *lexical]))
+        passages = self.store.passages(ids)
+        passages = {pid: p for pid, p in passages.items() if self._visible(p, now, since)}
+        if not passages:
+            return []
+        if mode == "hybrid":
+            missing_dense = [pid for pid in passages if pid not in dense]
+            if missing_dense:
+                stored = self.store.vectors(missing_dense)
+                for pid, vec in stored.items():
+                    dense[pid] = float(vec @ vector)
+            missing_lex = [pid for pid in passages if pid not in lexical]
+            lexical.update(self.store.lexical_for(query.match, missing_lex))
+        scores = self._fuse(query, passages, dense, lexical, now, mode)
+        ranked = sorted(passages, key=lambda pid: (-scores[pid], pid))
+        hits = [
+            Hit(
+                passage=passages[pid],
+                score=scores[pid],
+                dense=dense.get(pid, 0.0),
+                lexical=lexical.get(pid, 0.0),
+            )
+            for pid in ranked
+        ]
+        return hits[: max(k, 1) * 3] if mode == "hybrid" else hits[:k]
+
+    def _visible(self, passage: Passage, now: date | None, since: str) -> bool:
+        if since and passage.published and passage.published < since:
+            return False
+        if since and not passage.published:
+            return False
+        if now is not None and passage.published:
+            day = to_date(passage.published)
+            if day and (day - now).days > self.settings.future_grace_days:
+                return False
+        return True
+
+    def _fuse(
+        self,
+        query: Query,
+        passages: dict[int, Passage],
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        now: date | None,
+        mode: str,
+    ) -> dict[int, float]:
+        s = self.settings
+        if mode == "dense":
+            return {pid: dense.get(pid, -1.0) for pid in passages}
+        if mode == "lexical":
+            return {pid: lexical.get(pid, 0.0) for pid in passages}
+        dense_n = _minmax({pid: dense.get(pid, 0.0) for pid in passages})
+        lexical_n = _minmax({pid: lexical.get(pid, 0.0) for pid in passages})
+        article_n: dict[int, float] = {}
+        if s.article_weight:
+            articles = {p.article_id for p in passages.values()}
+            article_scores = _minmax(self.store.article_lexical(query.match, list(articles)))
+            article_n = {pid: article_scores.get(p.article_id, 0.0) for pid, p in passages.items()}
+        time_weight = s.recency_weight + (s.time_word_weight if query.time_sensitive else 0.0)
+        out = {}
+        for pid, passage in passages.items():
+            score = s.dense_weight * dense_n[pid] + (1 - s.dense_weight) * lexical_n[pid]
+            score += s.article_weight * article_n.get(pid, 0.0)
+            score += time_weight * recency(passage.published, now, s.recency_days)
+            out[pid] = score
+        return out

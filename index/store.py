@@ -1,0 +1,340 @@
+"""The SQLite side of an index: articles, passages, their vectors and FTS5 text.
+
+SQLite is the source of truth: each passage row holds its vector, so the FAISS
+file can always be rebuilt from it without embedding anything again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import StoreError
+from index.records import Article, Passage, Stats
+
+SCHEMA_VERSION = 1
+
+
+def _migrate_1(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL,
+            published TEXT NOT NULL, origin TEXT NOT NULL, ingested_at TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX articles_published ON articles(published);
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE INDEX passages_article ON passages(article_id, position);
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        """,
+    )
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT first; statements one by one stay in our transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# Numbered migrations: index i upgrades a database from version i to i + 1.
+_MIGRATIONS = [_migrate_1]
+
+
+def article_key(article: Article) -> str:
+    """A stable identity: the canonical URL when known, else a hash of title and text."""
+    if article.url:
+        url = re.sub(r"[?#].*$", "", article.url.strip()).rstrip("/").lower()
+        return "url:" + re.sub(r"^https?://(www\.)?", "", url)
+    return "sha:" + content_hash(article)
+
+
+def content_hash(article: Article) -> str:
+    """Hash of what the article says, whitespace-insensitive."""
+    body = " ".join(f"{article.title}\n{article.text}".split())
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    """A passage ready to store: its text and its vector."""
+
+    position: int
+    text: str
+    vector: np.ndarray
+
+
+_PASSAGE_SELECT = """
+    SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published
+    FROM passages p JOIN articles a ON a.id = p.article_id
+"""
+
+
+class Store:
+    """Thread-safe access to the index database (one connection, one lock)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open index database {path}: {exc}") from None
+        self._lock = threading.RLock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"index schema {version} is newer than this newsdesk ({SCHEMA_VERSION})"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                _MIGRATIONS[step](self._db)
+                self._db.execute(f"PRAGMA user_version = {step + 1}")
+
+    def transaction(self) -> _Transaction:
+        """A context manager: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
+        return _Transaction(self._db, self._lock)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- metadata -----------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- articles -----------------------------------------------------------
+    def find_article(self, key: str) -> tuple[int, str] | None:
+        """Return (id, content hash) of the article stored under `key`."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, content_hash FROM articles WHERE key = ?", (key,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def has_content(self, digest: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", (digest,)
+            ).fetchone()
+        return row is not None
+
+    def delete_article(self, article_id: int) -> list[int]:
+        """Delete an article and its passages (inside a transaction); return the passage ids."""
+        ids = [
+            r[0]
+            for r in self._db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
+        ]
+        self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        self._db.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
+        self._db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    def add_article(
+        self, article: Article, key: str, digest: str, passages: Sequence[NewPassage]
+    ) -> list[int]:
+        """Insert an article and its passages (inside a transaction); return passage ids."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        cursor = self._db.execute(
+            "INSERT INTO articles(key, content_hash, title, source, url, published, origin,"
+            " ingested_at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                digest,
+                article.title,
+                article.source,
+                article.url,
+                article.published,
+                article.origin,
+                now,
+                article.text,
+            ),
+        )
+        article_id = int(cursor.lastrowid)
+        self._db.execute(
+            "INSERT INTO articles_fts(rowid, text, title) VALUES (?, ?, ?)",
+            (article_id, article.text, article.title),
+        )
+        ids = []
+        for passage in passages:
+            cursor = self._db.execute(
+                "INSERT INTO passages(article_id, position, text, vector) VALUES (?, ?, ?, ?)",
+                (
+                    article_id,
+                    passage.position,
+                    passage.text,
+                    np.asarray(passage.vector, dtype=np.float32).tobytes(),
+                ),
+            )
+            passage_id = int(cursor.lastrowid)
+            self._db.execute(
+                "INSERT INTO passages_fts(rowid, text, title) VALUES (?, ?, ?)",
+                (passage_id, passage.text, article.title),
+            )
+            ids.append(passage_id)
+        return ids
+
+    # -- passages -----------------------------------------------------------
+    def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
+        """Return the passages with these ids (missing ids are left out)."""
+        ids = list(ids)
+        out: dict[int, Passage] = {}
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for row in self._db.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({marks})", part):
+                    out[row[0]] = Passage(*row)
+        return out
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, vectors) of every passage, for rebuilding the FAISS index."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return ids, vectors
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Return the stored vectors of these passages."""
+        out: dict[int, np.ndarray] = {}
+        ids = list(ids)
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for pid, blob in self._db.execute(
+                    f"SELECT id, vector FROM passages WHERE id IN ({marks})", part
+                ):
+                    out[pid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def passage_ids(self) -> np.ndarray:
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM passages ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def article_passages(self, article_id: int) -> list[Passage]:
+        with self._lock:
+            rows = self._db.execute(
+                f"{_PASSAGE_SELECT} WHERE p.article_id = ? ORDER BY p.position", (article_id,)
+            ).fetchall()
+        return [Passage(*row) for row in rows]
+
+    def passages_since(self, since: str) -> list[Passage]:
+        """Every passage of articles published on or after `since` ("" means all)."""
+        with self._lock:
+            if since:
+                rows = self._db.execute(
+                    f"{_PASSAGE_SELECT} WHERE a.published >= ? ORDER BY p.id", (since,)
+                ).fetchall()
+            else:
+                rows = self._db.execute(f"{_PASSAGE_SELECT} ORDER BY p.id").fetchall()
+        return [Passage(*row) for row in rows]
+
+    # -- lexical search -----------------------------------------------------
+    def lexical(self, match: str, limit: int) -> list[tuple[int, float]]:
+        """Return (passage id, bm25 score; higher is better) for an FTS5 MATCH expression."""
+        if not match:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS s FROM passages_fts"
+                " WHERE passages_fts MATCH ? ORDER BY s LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def lexical_for(self, match: str, ids: Sequence[int]) -> dict[int, float]:
+        """bm25 scores (higher is better) of the given passages for a MATCH expression."""
+        if not match or not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT rowid, bm25(passages_fts, 1.0, 0.3) FROM passages_fts"
+                f" WHERE passages_fts MATCH ? AND rowid IN ({marks})",
+                (match, *ids),
+            ).fetchall()
+        return {int(r[0]): -float(r[1]) for r in rows}
+
+    def article_lexical(self, match: str, article_ids: Sequence[int]) -> dict[int, float]:
+        """bm25 scores (higher is better) of whole articles for a MATCH expression."""
+        if not match or not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT rowid, bm25(articles_fts, 1.0, 0.5) FROM articles_fts"
+                f" WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+                (match, *article_ids),
+            ).fetchall()
+        return {int(r[0]): -float(r[1]) for r in rows}
+
+    # -- statistics ---------------------------------------------------------
+    def stats(self) -> Stats:
+        with self._lock:
+            articles, sources, newest = self._db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT NULLIF(source, '')), MAX(NULLIF(published, ''))"
+                " FROM articles"
+            ).fetchone()
+            passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        return Stats(articles=articles, passages=passages, newest=newest or "", sources=sources)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db, self._lock = db, lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()
