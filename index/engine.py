@@ -237,7 +237,7 @@ class NewsIndex:
         return collapse_duplicates(hits)[:k]
 
     def answer(self, question: str, *, now: date | None = None) -> Answer:
-        """The best passage for a question, or an abstention when the news read does not cover it."""
+        """The best passage for a question, or an abstention when the news does not cover it."""
         query = parse_query(question)
         if not query.text:
             raise InputError("the question is empty")

@@ -65,7 +65,7 @@ def _shingles(text: str) -> set[str]:
 
 
 def collapse_duplicates(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
-    """Merge near-identical passages (syndicated copies): the best stays, others' outlets join it."""
+    """Merge near-identical passages (syndicated copies): the best stays, listing the others."""
     kept: list[tuple[Hit, set[str]]] = []
     for hit in hits:
         shingles = _shingles(hit.passage.text)
