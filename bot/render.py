@@ -205,5 +205,8 @@ def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.
 
 
 def error_text(detail: str = "") -> str:
-    """A short error message for the user, at most one Discord message long."""
-    return clip(f"{ERROR_TEXT} ({detail})" if detail else ERROR_TEXT, MESSAGE_LIMIT)
+    """A short error message for the user, at most one Discord message long.
+
+    `detail` is an engine error's own one-line message; without it the text is generic.
+    """
+    return clip(f"Sorry, I can't answer that: {detail}" if detail else ERROR_TEXT, MESSAGE_LIMIT)

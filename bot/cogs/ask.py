@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.triggers import looks_like_question, strip_mentions
-from index.errors import NewsdeskError
+from index.errors import InputError, NewsdeskError
 from index.records import Answer, Stats
 
 if TYPE_CHECKING:
@@ -23,8 +23,17 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 
 
-def _user_error(exc: Exception) -> str:
-    """An engine error's own one-line message is fit for users; anything else is not."""
+def _failed(exc: Exception, what: str) -> str:
+    """Log an engine failure and return the short text to show the user.
+
+    A bad question (InputError) is the user's doing and logged quietly; anything
+    else is a fault, logged with its traceback. Engine errors carry a one-line
+    message fit for users; other exceptions show only a generic apology.
+    """
+    if isinstance(exc, InputError):
+        log.info("%s: %s", what, exc)
+    else:
+        log.exception("%s failed", what)
     return render.error_text(str(exc) if isinstance(exc, NewsdeskError) else "")
 
 
@@ -40,38 +49,40 @@ class Ask(commands.Cog):
         """Runs in a worker thread: the answer plus the stats for "news as of"."""
         return self.engine.answer(question), self.engine.stats()
 
-    def _is_for_me(self, message: discord.Message) -> tuple[bool, bool]:
-        """(mentioned, unprompted): whether to answer, and whether it was unprompted."""
+    def _trigger(self, message: discord.Message) -> str | None:
+        """Why to answer `message`: "mention", "channel" (a question asked unprompted in
+        an answer channel), or None to ignore it (bots, itself, chit-chat)."""
         me = self.bot.user
-        if message.author.bot or me is None or message.author.id == me.id:
-            return False, False
-        mentioned = self.settings.reply_on_mention and me in message.mentions
+        if me is None or message.author.bot or message.author.id == me.id:
+            return None
+        if self.settings.reply_on_mention and me in message.mentions:
+            return "mention"
         channel = message.channel
-        channel_ids = {channel.id, getattr(channel, "parent_id", None)}
-        in_answer_channel = not channel_ids.isdisjoint(self.settings.answer_channels)
-        return mentioned, (not mentioned and in_answer_channel)
+        channel_ids = {channel.id, getattr(channel, "parent_id", None)}  # threads count too
+        if not channel_ids.isdisjoint(self.settings.answer_channels) and looks_like_question(
+            message.content
+        ):
+            return "channel"
+        return None
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        mentioned, unprompted = self._is_for_me(message)
-        question = strip_mentions(message.content, self.bot.user.id if self.bot.user else 0)
-        if unprompted and not looks_like_question(question):
+        trigger = self._trigger(message)
+        if trigger is None:
             return
-        if not (mentioned or unprompted):
-            return
+        question = strip_mentions(message.content, self.bot.user.id)  # type: ignore[union-attr]
         if not question:
             await self._reply(message, content=render.NO_QUESTION_TEXT)
             return
         try:
-            async with message.channel.typing():
-                answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
+            answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
         except Exception as exc:
-            log.exception("answering message %s failed", message.id)
-            if mentioned:
-                await self._reply(message, content=_user_error(exc))
+            text = _failed(exc, f"answering message {message.id}")
+            if trigger == "mention":
+                await self._reply(message, content=text)
             return
-        if answer.abstained and unprompted:
-            return  # unprompted, the bot speaks only when it knows
+        if answer.abstained and trigger == "channel":
+            return  # unprompted, the bot speaks only when the news it read covers the question
         await self._reply(message, embed=render.answer_embed(answer, stats.newest))
 
     async def _reply(
@@ -93,8 +104,7 @@ class Ask(commands.Cog):
         try:
             answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
         except Exception as exc:
-            log.exception("/ask failed for %r", question[:100])
-            await self._ephemeral_error(interaction, _user_error(exc))
+            await self._ephemeral_error(interaction, _failed(exc, f"/ask {question[:100]!r}"))
             return
         await interaction.followup.send(
             embed=render.answer_embed(answer, stats.newest), allowed_mentions=NO_PINGS
@@ -107,8 +117,7 @@ class Ask(commands.Cog):
         try:
             stats = await asyncio.to_thread(self.engine.stats)
         except Exception as exc:
-            log.exception("/help failed")
-            await interaction.followup.send(_user_error(exc), ephemeral=True)
+            await interaction.followup.send(_failed(exc, "/help"), ephemeral=True)
             return
         embed = render.help_embed(stats, answer_channels=self.settings.answer_channels)
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -1,0 +1,390 @@
+"""End to end: the real discord.py client running NewsBot against the loopback fake Discord.
+
+Most tests use the deterministic HashEmbedder; `test_real_model_*` use the bundled model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import render
+from bot.client import NewsBot
+from index.answer import Confidence
+from index.config import DiscordConfig, IndexConfig
+from index.embedders import HashEmbedder
+from index.engine import NewsIndex
+from index.errors import StoreError
+from index.records import Answer, Article, Stats
+from tests.fake_discord import FakeDiscord, RecordedRequest, running_bot
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed_news_page.txt"
+BRIDGE = Article(
+    title="Council scraps Harbour bridge toll",
+    text=(
+        "The city council met on Tuesday evening to debate transport spending. "
+        "Councillors voted to scrap the Harbour bridge toll from next month. "
+        "Commuters had campaigned against the toll for years."
+    ),
+    source="Harbour Gazette",
+    url="https://gazette.example/bridge-toll",
+    published="2025-08-19",
+)
+BRIDGE_QUESTION = "What did the council decide about the Harbour bridge toll?"
+ANSWER_SENTENCE = "Councillors voted to scrap the Harbour bridge toll from next month."
+UNCOVERED_QUESTION = "What is the best recipe for banana bread?"
+MESSAGES = r"/channels/\d+/messages"
+
+
+class SpyEngine:
+    """Wraps an engine: records the questions it answered and lets a test await them."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.questions: list[str] = []
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+
+    def answer(self, question: str) -> Answer:
+        try:
+            return self.engine.answer(question)
+        finally:
+            self.questions.append(question)
+            self._loop.call_soon_threadsafe(self._changed.set)
+
+    def stats(self) -> Stats:
+        return self.engine.stats()
+
+    async def wait_answered(self, count: int, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.questions) < count:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+class BrokenEngine:
+    """An engine whose every call fails, to exercise error replies."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def answer(self, question: str) -> Answer:
+        raise self.error
+
+    def stats(self) -> Stats:
+        raise self.error
+
+
+def _open_hash_engine(path: Path) -> NewsIndex:
+    # HashEmbedder similarities are low, so the confidence model here leans on the
+    # share of question words found in the passage: enough to tell answerable from not.
+    path.mkdir(parents=True, exist_ok=True)
+    confidence = Confidence(bias=-3.0, dense=0.0, sentence=0.0, coverage=6.0, threshold=0.5)
+    engine = NewsIndex(
+        path,
+        IndexConfig(path=str(path), model="hash-256"),
+        HashEmbedder(256),
+        confidence=confidence,
+    )
+    engine.ingest_paths([SAMPLE])
+    engine.ingest_articles([BRIDGE])
+    return engine
+
+
+@pytest.fixture(scope="module")
+def hash_engine(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    engine = _open_hash_engine(tmp_path_factory.mktemp("hash-index"))
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    path = tmp_path_factory.mktemp("real-index")
+    engine = NewsIndex.open(path, IndexConfig(path=str(path)))
+    engine.ingest_paths([SAMPLE])
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def spy(hash_engine: NewsIndex) -> SpyEngine:
+    return SpyEngine(hash_engine)
+
+
+def settings(server: FakeDiscord, **overrides: Any) -> DiscordConfig:
+    """Answer channel: the fake's `channel_id`; `other_channel_id` is an ordinary channel."""
+    values: dict[str, Any] = {
+        "answer_channels": (int(server.channel_id),),
+        "dev_guild_id": None,
+        "reply_on_mention": True,
+    }
+    return DiscordConfig(**{**values, **overrides})
+
+
+def run(server: FakeDiscord, engine: Any, **overrides: Any):
+    bot = NewsBot(engine, settings(server, **overrides), guild_ready_timeout=0)
+    return running_bot(server, bot)
+
+
+async def mention(server: FakeDiscord, text: str, **kwargs: Any) -> dict[str, Any]:
+    kwargs.setdefault("channel_id", server.other_channel_id)
+    content = f"<@{server.bot_id}> {text}"
+    return await server.send_message_create(content, mentions=[server.bot_user], **kwargs)
+
+
+async def reply_to(server: FakeDiscord, message: dict[str, Any]) -> RecordedRequest:
+    """The bot's successful reply to `message`."""
+    return await server.wait_for_request(
+        "POST", MESSAGES, where=lambda r: r.status == 200 and replied_to(r) == message["id"]
+    )
+
+
+def replied_to(request: RecordedRequest) -> str | None:
+    reference = (request.json or {}).get("message_reference") or {}
+    return str(reference["message_id"]) if "message_id" in reference else None
+
+
+def only_embed(request: RecordedRequest) -> dict[str, Any]:
+    (embed,) = request.json["embeds"]
+    return embed
+
+
+async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy, dev_guild_id=int(server.guild_id)) as bot:
+        assert bot.is_ready()
+        put = await server.wait_for_request(
+            "PUT", rf"/applications/{server.app_id}/guilds/{server.guild_id}/commands"
+        )
+    assert sorted(c["name"] for c in put.json) == ["ask", "help"]
+    ask = next(c for c in put.json if c["name"] == "ask")
+    assert [o["name"] for o in ask["options"]] == ["question"]
+    assert not server.find_requests("PUT", r"/applications/\d+/commands")  # no global sync
+    identify = next(f for f in server.gateway_frames if f["op"] == 2)
+    intents = identify["d"]["intents"]
+    assert intents & (1 << 15)  # message content
+    assert not intents & (1 << 1)  # no privileged members intent
+
+
+async def test_mention_gets_reply_with_answer_embed(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy):
+        asked = await mention(server, BRIDGE_QUESTION)
+        request = await reply_to(server, asked)
+    assert spy.questions == [BRIDGE_QUESTION]
+    assert request.json["allowed_mentions"] == {"parse": [], "replied_user": False}
+    embed = only_embed(request)
+    assert embed["title"] == BRIDGE.title
+    assert embed["url"] == BRIDGE.url
+    assert f"**{ANSWER_SENTENCE}**" in embed["description"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields == {"Outlet": "Harbour Gazette", "Published": "2025-08-19"}
+    assert embed["footer"]["text"].endswith("news as of 2025-08-19")
+
+
+async def test_slash_ask_is_deferred_then_answered_by_followup(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy):
+        interaction = await server.send_interaction("ask", {"question": BRIDGE_QUESTION})
+        callback = await server.wait_for_request(
+            "POST", rf"/interactions/{interaction['id']}/[^/]+/callback"
+        )
+        followup = await server.wait_for_request(
+            "POST", rf"/webhooks/{server.app_id}/{interaction['token']}"
+        )
+    assert callback.json["type"] == 5  # deferred: "newsdesk is thinking…"
+    assert callback.index < followup.index
+    assert followup.json["allowed_mentions"]["parse"] == []
+    assert f"**{ANSWER_SENTENCE}**" in only_embed(followup)["description"]
+
+
+async def test_messages_from_bots_and_itself_are_ignored(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    other_bot = server.make_user("otherbot", bot=True)
+    async with run(server, spy):
+        from_bot = await mention(server, BRIDGE_QUESTION, author=other_bot)
+        own = await server.send_message_create(BRIDGE_QUESTION, author=server.bot_user)
+        human = await mention(server, BRIDGE_QUESTION)
+        await reply_to(server, human)
+    replies = {replied_to(r) for r in server.messages_sent()}
+    assert replies == {human["id"]}
+    assert from_bot["id"] not in replies and own["id"] not in replies
+    assert len(spy.questions) == 1
+
+
+async def test_answer_channel_ignores_chit_chat_and_uncovered_questions(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy):
+        chit_chat = await server.send_message_create("good morning everyone")
+        uncovered = await server.send_message_create(UNCOVERED_QUESTION)
+        covered = await server.send_message_create(BRIDGE_QUESTION)
+        await reply_to(server, covered)
+        await spy.wait_answered(2)
+        # One more round trip, so the handler of the uncovered question has finished.
+        sentinel = await mention(server, BRIDGE_QUESTION)
+        await reply_to(server, sentinel)
+    assert sorted(spy.questions) == sorted([UNCOVERED_QUESTION, BRIDGE_QUESTION, BRIDGE_QUESTION])
+    replies = [replied_to(r) for r in server.messages_sent()]
+    assert sorted(replies) == sorted([covered["id"], sentinel["id"]])
+    assert chit_chat["id"] not in replies and uncovered["id"] not in replies
+
+
+async def test_mention_of_uncovered_question_says_so(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy):
+        asked = await mention(server, UNCOVERED_QUESTION)
+        request = await reply_to(server, asked)
+    embed = only_embed(request)
+    assert embed["description"] == render.ABSTAIN_TEXT
+    assert all("not an answer" in f["name"] for f in embed.get("fields", []))
+
+
+async def test_mention_without_question_explains_usage(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy):
+        asked = await mention(server, "")
+        request = await reply_to(server, asked)
+    assert request.json["content"] == render.NO_QUESTION_TEXT
+    assert spy.questions == []
+
+
+async def test_mentions_ignored_when_reply_on_mention_is_off(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy, reply_on_mention=False):
+        ignored = await mention(server, BRIDGE_QUESTION)  # not in an answer channel
+        asked = await server.send_message_create(BRIDGE_QUESTION)  # in the answer channel
+        await reply_to(server, asked)
+    assert [replied_to(r) for r in server.messages_sent()] == [asked["id"]]
+    assert ignored["id"] != asked["id"]
+
+
+async def test_help_reports_what_it_has_read(server: FakeDiscord, spy: SpyEngine) -> None:
+    stats = spy.stats()
+    async with run(server, spy):
+        interaction = await server.send_interaction("help")
+        callback = await server.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
+        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    assert callback.json == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
+    fields = {f["name"]: f["value"] for f in only_embed(followup)["fields"]}
+    assert fields["Articles read"] == str(stats.articles)
+    assert fields["News as of"] == "2025-08-19"
+
+
+async def test_long_question_is_clipped_before_the_engine(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    question = BRIDGE_QUESTION + " please" * 710
+    assert len(question) >= 5000
+    async with run(server, spy):
+        asked = await mention(server, question)
+        await reply_to(server, asked)
+        interaction = await server.send_interaction("ask", {"question": question})
+        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    assert len(spy.questions) == 2
+    assert all(len(q) <= render.QUESTION_LIMIT for q in spy.questions)
+    assert spy.questions[0].startswith(BRIDGE_QUESTION)
+    assert followup.json["embeds"]
+
+
+async def test_429_on_message_send_is_retried(server: FakeDiscord, spy: SpyEngine) -> None:
+    server.fail_next("POST", MESSAGES, status=429, retry_after=0.05)
+    async with run(server, spy):
+        asked = await mention(server, BRIDGE_QUESTION)
+        await reply_to(server, asked)
+    statuses = [r.status for r in server.find_requests("POST", MESSAGES)]
+    assert statuses == [429, 200]
+    assert len(spy.questions) == 1  # retried at the HTTP level, not asked twice
+
+
+async def test_engine_failure_gives_short_errors_and_is_logged(
+    server: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = BrokenEngine(RuntimeError("disk on fire"))
+    with caplog.at_level(logging.ERROR, logger="bot"):
+        async with run(server, engine):
+            asked = await mention(server, BRIDGE_QUESTION)
+            reply = await reply_to(server, asked)
+            unprompted = await server.send_message_create(BRIDGE_QUESTION)
+            interaction = await server.send_interaction("ask", {"question": BRIDGE_QUESTION})
+            followup = await server.wait_for_request(
+                "POST", rf"/webhooks/\d+/{interaction['token']}"
+            )
+            await server.wait_until(lambda: len(caplog.records) >= 3)
+    assert reply.json["content"] == render.ERROR_TEXT
+    assert "disk on fire" not in reply.json["content"]  # internals are not shown
+    assert server.find_requests(
+        "DELETE", rf"/webhooks/\d+/{interaction['token']}/messages/@original"
+    )
+    assert followup.json["flags"] == 64  # ephemeral
+    assert followup.json["content"] == render.ERROR_TEXT
+    assert unprompted["id"] not in {replied_to(r) for r in server.messages_sent()}
+    assert all(r.exc_info for r in caplog.records)  # logged with tracebacks
+
+
+async def test_engine_error_message_is_shown(server: FakeDiscord) -> None:
+    engine = BrokenEngine(StoreError("the index is being rebuilt"))
+    async with run(server, engine):
+        asked = await mention(server, BRIDGE_QUESTION)
+        reply = await reply_to(server, asked)
+    assert reply.json["content"] == "Sorry, I can't answer that: the index is being rebuilt"
+
+
+async def test_no_outgoing_message_can_ping(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy):
+        for message in [
+            await mention(server, f"{BRIDGE_QUESTION} @everyone"),
+            await mention(server, UNCOVERED_QUESTION),
+            await mention(server, ""),
+            await server.send_message_create(BRIDGE_QUESTION),
+        ]:
+            await reply_to(server, message)
+        for name, options in [("ask", {"question": BRIDGE_QUESTION}), ("help", {})]:
+            interaction = await server.send_interaction(name, options)
+            await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    sent = server.messages_sent()
+    assert len(sent) == 6
+    for request in sent:
+        assert request.json["allowed_mentions"]["parse"] == [], request.json
+        assert request.json["allowed_mentions"].get("replied_user", False) is False
+
+
+@pytest.mark.model
+async def test_real_model_answers_from_the_sample_page(
+    server: FakeDiscord, real_engine: NewsIndex
+) -> None:
+    question = "What did Witkoff say about security guarantees for Ukraine?"
+    async with run(server, real_engine):
+        asked = await mention(server, question)
+        request = await reply_to(server, asked)
+    embed = only_embed(request)
+    assert embed["title"].startswith("Putin agreed to let US, Europe offer NATO")
+    assert "**Witkoff, offering some of the first details" in embed["description"]
+    assert "url" not in embed  # the sample page gives no url: none is invented
+    assert "Published" not in {f["name"] for f in embed.get("fields", [])}
+
+
+@pytest.mark.model
+async def test_real_model_stays_silent_on_uncovered_question_in_answer_channel(
+    server: FakeDiscord, real_engine: NewsIndex
+) -> None:
+    spy = SpyEngine(real_engine)
+    async with run(server, spy):
+        uncovered = await server.send_message_create(UNCOVERED_QUESTION)
+        await spy.wait_answered(1)
+        sentinel = await mention(server, UNCOVERED_QUESTION)
+        reply = await reply_to(server, sentinel)
+    assert only_embed(reply)["description"] == render.ABSTAIN_TEXT
+    assert [replied_to(r) for r in server.messages_sent()] == [sentinel["id"]]
+    assert uncovered["id"] != sentinel["id"]
