@@ -125,20 +125,26 @@ class NewsIndex:
         published: str = "",
         progress: bool = False,
     ) -> IngestReport:
-        """Read and ingest files; `source`, `url`, `published` fill what a page does not say.
+        """Read and ingest files; `source`, `url`, `published` describe each file's first article.
 
-        A file that cannot be read is reported in `problems`; the others are ingested.
+        They fill only what the input does not say (a scraped page's related
+        articles keep their own outlet). A file that cannot be read is reported
+        in `problems`; the others are ingested.
         """
         problems: list[str] = []
 
         def articles() -> Iterator[Article]:
             for path in paths:
                 try:
+                    first = True
                     for item in read_path(path):
                         if isinstance(item, str):
                             problems.append(item)
-                        else:
+                        elif first:
+                            first = False
                             yield _fill(item, source, url, published)
+                        else:
+                            yield item
                 except InputError as exc:
                     problems.append(str(exc))
 
