@@ -58,7 +58,7 @@ def test_user_metadata_fills_only_what_the_page_lacks(hash_index, sample_page):
         [sample_page], source="Daily8", url="https://daily8.test/putin", published="2025-08-17"
     )
     passages = hash_index._store.passages_since("")
-    lead = [p for p in passages if p.title.startswith("Putin agreed")][0]
+    lead = next(p for p in passages if p.title.startswith("Putin agreed"))
     assert (lead.source, lead.url, lead.published) == (
         "Daily8",
         "https://daily8.test/putin",

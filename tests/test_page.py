@@ -59,7 +59,10 @@ def test_dated_related_block_keeps_its_date():
 
 
 def test_sentence_splitter_keeps_abbreviations_together():
-    text = "Sens. Lindsey Graham (R-SC) and Richard Blumenthal (D-Conn.) have a bill. U.S. aid resumed."
+    text = (
+        "Sens. Lindsey Graham (R-SC) and Richard Blumenthal (D-Conn.) have a bill. "
+        "U.S. aid resumed."
+    )
     assert split_sentences(text) == [
         "Sens. Lindsey Graham (R-SC) and Richard Blumenthal (D-Conn.) have a bill.",
         "U.S. aid resumed.",
