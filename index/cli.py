@@ -40,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="what the index holds")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
 
+    evaluate = commands.add_parser(
+        "eval", help="measure answers on a corpus and questions (fresh temporary index)"
+    )
+    evaluate.add_argument("--corpus", required=True, help="a page (.txt) or a .jsonl corpus")
+    evaluate.add_argument("--questions", required=True, help="questions .jsonl with evidence")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--cache", metavar="DIR", help="build the index in DIR and reuse it on later runs"
+    )
+
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(needs_index=False)
     return parser
@@ -153,13 +163,32 @@ def _cmd_stats(args, config) -> int:
     return 0
 
 
+def _cmd_eval(args, config) -> int:
+    from index.evaluation import corpus_index, evaluate, format_table, read_questions
+
+    questions = read_questions(args.questions)
+    with corpus_index(args.corpus, config.index, directory=args.cache) as index:
+        results = evaluate(index, questions)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(format_table(results))
+    return 0
+
+
 def _cmd_run(args, config) -> int:
     from bot.__main__ import run
 
     return run(config)
 
 
-COMMANDS = {"ingest": _cmd_ingest, "ask": _cmd_ask, "stats": _cmd_stats, "run": _cmd_run}
+COMMANDS = {
+    "ingest": _cmd_ingest,
+    "ask": _cmd_ask,
+    "stats": _cmd_stats,
+    "eval": _cmd_eval,
+    "run": _cmd_run,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

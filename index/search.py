@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from index.dates import to_date
 from index.embedders import Embedder
+from index.matching import normalized
 from index.query import Query
 from index.records import Hit, Passage
 from index.store import Store
@@ -47,16 +47,6 @@ def recency(published: str, now: date | None, days: float) -> float:
         return 0.0
     age = max(0, (now - day).days)
     return math.exp(-age / days)
-
-
-_NORM = re.compile(r"[^a-z0-9]+")
-
-
-def normalized(text: str) -> str:
-    """Lower case, every run of other characters one space: the eval matching rule."""
-    import unicodedata
-
-    return _NORM.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
 
 
 def _shingles(text: str) -> set[str]:

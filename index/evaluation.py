@@ -1,0 +1,144 @@
+"""The evaluation harness behind `newsdesk eval`: a fresh index, every question, three pipelines.
+
+The full pipeline is asked through `NewsIndex.answer`, the code path the bot uses;
+the baselines (BM25 alone, dense alone) rank the same passages in the same run
+with no knowledge of dates, and never abstain.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from index.config import IndexConfig
+from index.embedders import Embedder
+from index.engine import NewsIndex
+from index.errors import InputError
+from index.matching import answers
+from index.metrics import METRIC_KEYS, Outcome, summarize
+from index.records import Hit
+
+MODES = ("full", "lexical", "dense")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evaluation question; empty `evidence` means the corpus does not answer it."""
+
+    id: str
+    question: str
+    evidence: tuple[str, ...]
+    date: date | None
+
+
+def read_questions(path: str | Path) -> list[Question]:
+    """Read a questions.jsonl file; raises InputError naming the first bad line."""
+    out = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(
+                Question(
+                    id=str(row.get("id", number)),
+                    question=row["question"],
+                    evidence=tuple(row.get("evidence") or ()),
+                    date=date.fromisoformat(row["date"]) if row.get("date") else None,
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{path}:{number}: not a question object ({exc})") from None
+    if not out:
+        raise InputError(f"{path}: no questions")
+    return out
+
+
+def first_answering_rank(
+    hits: Sequence[Hit], evidence: Sequence[str], depth: int = 10
+) -> int | None:
+    """1-based rank of the first passage among the top `depth` that answers, else None."""
+    for rank, hit in enumerate(hits[:depth], 1):
+        if answers(hit.passage.text, evidence):
+            return rank
+    return None
+
+
+def _outcome(question: Question, hits: Sequence[Hit], abstained: bool, ms: float) -> Outcome:
+    top = hits[0].passage.text if hits else None
+    return Outcome(
+        answerable=bool(question.evidence),
+        rank=first_answering_rank(hits, question.evidence) if question.evidence else None,
+        abstained=abstained or not hits,
+        shown_correct=top is not None and answers(top, question.evidence),
+        passage_chars=len(top) if top is not None else None,
+        latency_ms=ms,
+    )
+
+
+def ask(index: NewsIndex, question: Question, mode: str) -> Outcome:
+    """Ask one question in one mode and record what happened."""
+    start = time.perf_counter()
+    if mode == "full":
+        answer = index.answer(question.question, now=question.date)
+        ms = (time.perf_counter() - start) * 1000
+        return _outcome(question, answer.hits, answer.abstained, ms)
+    hits = index.search(question.question, k=10, now=None, mode=mode)
+    ms = (time.perf_counter() - start) * 1000
+    return _outcome(question, hits, False, ms)
+
+
+def evaluate(
+    index: NewsIndex, questions: Sequence[Question], modes: Sequence[str] = MODES
+) -> dict[str, dict[str, float | int]]:
+    """The metrics of every mode over the same index and questions."""
+    index.embedder.encode(["warm up"])  # the first call pays for lazy initialisation
+    return {mode: summarize([ask(index, q, mode) for q in questions]) for mode in modes}
+
+
+@contextmanager
+def corpus_index(
+    corpus: str | Path,
+    config: IndexConfig | None = None,
+    embedder: Embedder | None = None,
+    directory: str | Path | None = None,
+) -> Iterator[NewsIndex]:
+    """An index holding `corpus`: in a fresh temporary directory, or in `directory`.
+
+    A `directory` already holding the corpus is reused as is (unchanged articles
+    are not embedded again), which makes repeated tuning runs cheap.
+    """
+    with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
+        path = Path(directory) if directory else Path(tmp)
+        config = config or IndexConfig()
+        index = NewsIndex.open(path, replace(config, path=str(path)), embedder)
+        try:
+            report = index.ingest_paths([corpus])
+            if report.problems and not index.stats().passages:
+                raise InputError("; ".join(report.problems))
+            yield index
+        finally:
+            index.close()
+
+
+def format_table(results: dict[str, dict[str, float | int]]) -> str:
+    """The metrics as a plain-text table, one column per mode."""
+    modes = list(results)
+    lines = [f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes)]
+    for key in METRIC_KEYS:
+        cells = []
+        for mode in modes:
+            value = results[mode][key]
+            cells.append(f"{value:>10.3f}" if isinstance(value, float) else f"{value:>10}")
+        lines.append(f"{key:<24}" + "".join(cells))
+    return "\n".join(lines)
