@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -132,8 +133,42 @@ class HashEmbedder:
         return [int(len(text.split()) * 1.3) + 2 for text in texts]
 
 
+class LazyEmbedder:
+    """Loads the model on first use, so that opening an index to read stats costs nothing.
+
+    `dim` is taken from the index's own record when known, without loading.
+    """
+
+    def __init__(self, model: str) -> None:
+        self.name = model
+        self.dim_hint: int | None = None
+        self._loaded: Embedder | None = None
+
+    def _get(self) -> Embedder:
+        if self._loaded is None:
+            self._loaded = load_embedder(self.name)
+        return self._loaded
+
+    @property
+    def dim(self) -> int:
+        if self._loaded is None and self.dim_hint is not None:
+            return self.dim_hint
+        return self._get().dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self._get().max_tokens
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._get().encode(texts, progress=progress)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._get().count_tokens(texts)
+
+
+@functools.lru_cache(maxsize=4)
 def load_embedder(model: str) -> Embedder:
-    """Return the embedder for a configured model name or path."""
+    """Return the embedder for a configured model name or path (loaded once per process)."""
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
     return SentenceTransformerEmbedder(model)

@@ -15,7 +15,7 @@ import numpy as np
 from index.answer import Confidence, Signals, best_sentence, coverage
 from index.chunker import chunk_text
 from index.config import IndexConfig
-from index.embedders import Embedder, load_embedder
+from index.embedders import Embedder, LazyEmbedder
 from index.errors import InputError, StoreError
 from index.query import parse_query
 from index.readers import read_path
@@ -77,7 +77,7 @@ class NewsIndex:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create index directory {path}: {exc.strerror}") from None
-        return cls(path, config, embedder or load_embedder(config.model))
+        return cls(path, config, embedder or LazyEmbedder(config.model))
 
     def close(self) -> None:
         with self._lock:
@@ -92,6 +92,10 @@ class NewsIndex:
     # -- opening ------------------------------------------------------------
     def _check_model(self) -> None:
         recorded = self._store.get_meta("model")
+        if recorded is not None and isinstance(self.embedder, LazyEmbedder):
+            known = json.loads(recorded)
+            if known["name"] == self.embedder.name:
+                self.embedder.dim_hint = int(known["dim"])
         identity = json.dumps({"name": self.embedder.name, "dim": self.embedder.dim})
         if recorded is None:
             self._store.set_meta("model", identity)
