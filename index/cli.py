@@ -26,8 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="read pages, HTML, RSS/Atom feeds or .jsonl files")
-    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest = commands.add_parser(
+        "ingest", help="read scraped pages, HTML, RSS/Atom feeds, .jsonl files, or URLs"
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     ingest.add_argument("--source", default="", help="outlet name, when the page does not say")
     ingest.add_argument("--url", default="", help="article link, when the page does not say")
     ingest.add_argument("--published", default="", help="publication date YYYY-MM-DD")

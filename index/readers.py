@@ -87,8 +87,32 @@ def read_text(text: str, *, name: str, kind: str = "") -> Iterator[Article | str
     yield from map(_clip, articles)
 
 
+def read_url(url: str) -> Iterator[Article | str]:
+    """Yield the articles of a page or feed fetched from `url` (problems as strings)."""
+    from index.fetch import fetch
+
+    fetched = fetch(url)
+    text, warning = decode(fetched.body, url)
+    if warning:
+        yield warning
+    kind = {"application/rss+xml": "feed", "application/atom+xml": "feed"}.get(
+        fetched.content_type, ""
+    )
+    is_html = fetched.content_type == "text/html" or _looks_like_html(text)
+    if kind == "" and is_html and not looks_like_feed(text):
+        articles = read_html(text, url=fetched.url, origin=url)
+        if not articles:
+            raise InputError(f"{url}: no article text found in this HTML page")
+        yield from map(_clip, articles)
+        return
+    yield from read_text(text, name=url, kind=kind)
+
+
 def read_path(path: str | Path) -> Iterator[Article | str]:
-    """Yield the articles of one input file, and one-line problems (warnings) as strings."""
+    """Yield the articles of one input file or URL, and one-line problems as strings."""
+    if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+        yield from read_url(path)
+        return
     path = Path(path)
     text, warning = decode(_read_bytes(path), str(path))
     if warning:
