@@ -7,8 +7,9 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,16 +20,23 @@ from index.embedders import Embedder, LazyEmbedder
 from index.errors import InputError, StoreError
 from index.query import parse_query
 from index.readers import read_path
-from index.records import Answer, Article, Hit, Stats
+from index.records import Answer, Article, Hit, Source, Stats, Summary, SummaryLine
 from index.search import Retriever, SearchSettings, collapse_duplicates
 from index.store import NewPassage, Store, article_key, content_hash
 from index.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from index.summarize import SummaryDoc
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "news.sqlite3"
 VECTORS_FILE = "vectors.faiss"
 EMBED_BATCH = 256  # passages embedded and committed together
+SUMMARY_WORDS = 110
+SUMMARY_PASSAGES = 40  # passages retrieved for a topic summary
+SUMMARY_MIN_DENSE = 0.3  # below this cosine a passage is not about the topic
+MIN_SUMMARY_SENTENCES = 2
 
 
 @dataclass(frozen=True)
@@ -278,6 +286,78 @@ class NewsIndex:
     def stats(self) -> Stats:
         """How many articles and passages the index holds, and the newest article date."""
         return self._store.stats()
+
+    # -- summaries ----------------------------------------------------------
+    def summarize(
+        self,
+        topic: str | None = None,
+        *,
+        days: int | None = None,
+        now: date | None = None,
+        max_words: int = SUMMARY_WORDS,
+    ) -> Summary:
+        """An extractive summary with citations of the news about `topic` (None: everything).
+
+        With `days`, only articles published in the `days` before `now` count.
+        The summary has no lines when too little is known about the topic.
+        """
+        from index.summarize import summarize
+
+        since = (now or date.today()) - timedelta(days=days) if days else None
+        with self._lock:
+            docs = self._summary_docs(topic, since.isoformat() if since else "", now)
+        chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
+        by_key = {doc.key: doc for doc in docs}
+        numbers: dict[int | str, int] = {}
+        lines = []
+        for sentence in chosen:
+            number = numbers.setdefault(sentence.doc_key, len(numbers) + 1)
+            lines.append(SummaryLine(text=sentence.text, citation=number))
+        if len(lines) < MIN_SUMMARY_SENTENCES:
+            lines, numbers = [], {}
+        sources = tuple(
+            Source(number, d.title, d.source, d.url, d.published)
+            for key, number in numbers.items()
+            for d in [by_key[key]]
+        )
+        return Summary(topic=topic or "", lines=tuple(lines), sources=sources, articles=len(docs))
+
+    def _summary_docs(self, topic: str | None, since: str, now: date | None) -> list[SummaryDoc]:
+        """The articles to summarize: for a topic, only its relevant passages, by relevance."""
+        from index.summarize import SummaryDoc
+
+        weights: dict[int, float] = {}
+        if topic:
+            query = parse_query(topic)
+            hits = self._retriever.search(query, k=SUMMARY_PASSAGES, now=now, since=since)
+            hits = [h for h in hits if h.dense >= SUMMARY_MIN_DENSE]
+            passages = [h.passage for h in hits]
+            for hit in hits:
+                weights[hit.passage.article_id] = max(
+                    weights.get(hit.passage.article_id, 0.0), hit.dense
+                )
+        else:
+            passages = self._store.passages_since(since)
+        by_article: dict[int, list] = {}
+        for passage in passages:
+            by_article.setdefault(passage.article_id, []).append(passage)
+        docs = []
+        for article_id, parts in by_article.items():
+            parts.sort(key=lambda p: p.position)
+            first = parts[0]
+            docs.append(
+                SummaryDoc(
+                    key=article_id,
+                    text=tuple(p.text for p in parts),
+                    title=first.title,
+                    source=first.source,
+                    url=first.url,
+                    published=first.published,
+                    weight=weights.get(article_id, 1.0),
+                )
+            )
+        docs.sort(key=lambda d: (d.published, d.key))
+        return docs
 
 
 def _fill(article: Article, source: str, url: str, published: str) -> Article:

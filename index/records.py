@@ -70,3 +70,41 @@ class Stats:
     passages: int
     newest: str
     sources: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered source of a summary: citation [number] points here."""
+
+    number: int
+    title: str
+    source: str
+    url: str
+    published: str
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One sentence of a summary and the number of the source it comes from."""
+
+    text: str
+    citation: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An extractive multi-document summary with citations.
+
+    `lines` is empty when too little is known about the topic; `articles` counts
+    the articles that were read for it.
+    """
+
+    topic: str
+    lines: tuple[SummaryLine, ...]
+    sources: tuple[Source, ...]
+    articles: int
+
+    @property
+    def text(self) -> str:
+        """The summary as prose with [n] citation markers."""
+        return " ".join(f"{line.text} [{line.citation}]" for line in self.lines)
