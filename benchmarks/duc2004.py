@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print our summaries")
     args = parser.parse_args(argv)
     if not args.data.exists():
-        print(f"error: {args.data} not found (the DUC set lives in ../shared/eval)", file=sys.stderr)
+        print(f"error: {args.data} not found (the set lives in ../shared/eval)", file=sys.stderr)
         return 2
 
     clusters = load_clusters(args.data)

@@ -103,7 +103,9 @@ def _scorer():
     try:
         from rouge_score import rouge_scorer
     except ImportError as error:  # an optional dependency: only evaluation needs it
-        raise ImportError("DUC evaluation needs rouge-score: pip install 'newsdesk[eval]'") from error
+        raise ImportError(
+            "DUC evaluation needs rouge-score: pip install 'newsdesk[eval]'"
+        ) from error
     return rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
 
 

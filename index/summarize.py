@@ -1,10 +1,12 @@
 """Extractive multi-document summaries: whole sentences chosen to cover the shared story.
 
-The selection is concept coverage in the manner of Gillick & Favre (2009):
-concepts are stemmed word bigrams, weighted by how many documents use them
-(and how early), and an integer program picks the sentences that cover the most
-concept weight within the word budget. Near-duplicate sentences may not both be
-chosen. Nothing here touches storage: callers pass texts and get sentences back.
+Concept coverage in the manner of Gillick & Favre (2009): concepts are stemmed
+word bigrams (and, at a lower weight, content words) that enough documents
+share; a concept's weight is the number of documents using it, each counting
+more when it uses the concept early. An integer program then picks the
+sentences covering the most concept weight within the word budget, with
+near-duplicate sentences never both chosen. Nothing here touches storage:
+callers pass texts and get sentences back.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from index.sentences import split_sentences
 from index.summary_select import select
 from index.summary_text import (
+    STOPWORDS,
     bigrams,
     clean_sentence,
     content_terms,
@@ -29,12 +32,17 @@ from index.summary_text import (
 )
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
+Concept = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class SummaryDoc:
-    """One document to summarize. `text` is a string (paragraphs split on blank lines)
-    or a sequence of paragraphs; `weight` scales its say in what matters (e.g. relevance)."""
+    """One document to summarize.
+
+    `text` is a string (paragraphs split on blank lines) or a sequence of
+    paragraphs (e.g. stored passages, in order); `weight` scales the document's
+    say in what matters (e.g. its relevance to a query).
+    """
 
     key: int | str
     text: str | tuple[str, ...]
@@ -45,15 +53,14 @@ class SummaryDoc:
     weight: float = 1.0
 
     def paragraphs(self) -> list[str]:
-        """The document's paragraphs, in order."""
-        if isinstance(self.text, str):
-            return [p for p in re.split(r"\n\s*\n", self.text) if p.strip()]
-        return [p for p in self.text if p.strip()]
+        """The document's non-empty paragraphs, in order."""
+        parts = re.split(r"\n\s*\n", self.text) if isinstance(self.text, str) else self.text
+        return [p for p in parts if p.strip()]
 
 
 @dataclass(frozen=True)
 class SummarySentence:
-    """One sentence of a summary, exactly as in its document but for whitespace and quotes."""
+    """One sentence of a summary: its document's text with whitespace and quotes tidied."""
 
     text: str
     doc_key: int | str
@@ -68,32 +75,38 @@ class SummarySentence:
 
 @dataclass(frozen=True)
 class SummaryOptions:
-    """Settings of the selection. Defaults were fixed on the first 12 DUC 2004 dev clusters."""
+    """Settings of the selection, fixed on the first 12 DUC 2004 dev clusters only."""
 
-    min_words: int = 8  # shorter sentences are dropped
+    min_words: int = 8  # shorter sentences are never chosen
     max_sentence_words: int = 50  # longer ones crowd out everything else
-    min_df_share: float = 0.3  # a concept must appear in this share of the documents (>= 2)
-    position_weight: float = 0.0  # extra concept weight for appearing early in a document
-    lead_bonus: float = 0.0  # sentence bonus for being a document's first sentences
-    dangling_penalty: float = 0.0  # sentence malus for opening with "He", "But", "This"...
-    duplicate_cosine: float = 0.5  # two sentences this similar in content words never both
-    query_boost: float = 2.0  # concept weight multiplier for concepts holding a query term
-    embedding_weight: float = 0.0  # sentence bonus for closeness to the centroid (if embedded)
-    time_limit: float = 0.5  # seconds for the integer program before taking its best so far
+    min_df_share: float = 0.3  # with 3+ documents, a concept must be in this share (and >= 2)
+    position_weight: float = 1.0  # a document using a concept in sentence p adds 1 + this/(1+p)
+    unigram_weight: float = 0.3  # content words are concepts too, at this share of a bigram
+    dangling_penalty: float = 0.3  # malus for opening with "He", "But", "This"... (mean weights)
+    duplicate_cosine: float = 0.5  # two sentences this similar in content words: never both
+    query_boost: float = 2.0  # concepts with a query term weigh (1 + this) times more
+    embedding_weight: float = 0.0  # bonus for closeness to the centroid; measured: no gain
+    time_limit: float = 0.6  # seconds for the integer program before taking its best so far
 
 
 DEFAULT_OPTIONS = SummaryOptions()
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Candidate:
     doc: int
     paragraph: int
     position: int
     text: str
     words: int
-    concepts: set = field(default_factory=set)
-    content: set = field(default_factory=set)
+    concepts: frozenset[Concept]
+    content: frozenset[str]
+
+
+@dataclass
+class _ConceptStats:
+    first: dict[int, int]  # document index -> position of its first sentence using the concept
+    sentences: int = 0  # sentences using it, over all documents
 
 
 def summarize(
@@ -106,26 +119,28 @@ def summarize(
 ) -> list[SummarySentence]:
     """Return whole sentences, at most `max_words` words in all, that summarize `docs`.
 
-    Sentences come in reading order (document date, document order, position);
-    no two say the same thing; questions, fragments and page furniture are never
-    chosen. The list is empty, or has a single sentence, when the documents hold
-    too little usable text: the caller should then say so rather than show it.
-    `query`, when given, steers the choice toward sentences about it.
-    `embeddings` (texts -> unit vectors) adds closeness to the documents' centroid.
+    Sentences come in reading order: document date, then position in the
+    document (leads first), then document order. No two say the same thing;
+    questions, fragments and page furniture are never chosen. The list is
+    empty, or holds a single sentence, when the documents hold too little
+    usable text: the caller should then say so rather than show it.
+    `query` steers the choice toward sentences about it.
+    `embeddings` (texts -> unit vectors) adds closeness to the centroid of all
+    candidate sentences, at `options.embedding_weight`.
+    Runs in well under a second for ten news articles.
     """
-    candidates, concept_docs = _read(docs, options)
+    candidates, stats = _read(docs, options)
     candidates = [c for c in candidates if c.words <= min(max_words, options.max_sentence_words)]
     if not candidates:
         return []
-    weights = _concept_weights(candidates, concept_docs, docs, options, query)
+    weights = _concept_weights(candidates, stats, docs, options, query)
     bonus = _sentence_bonus(candidates, weights, options, query, embeddings)
-    duplicates = _duplicate_pairs(candidates, options.duplicate_cosine)
     chosen = select(
         [c.concepts for c in candidates],
         [c.words for c in candidates],
         weights,
         bonus,
-        duplicates,
+        _duplicate_pairs(candidates, options.duplicate_cosine),
         max_words,
         options.time_limit,
     )
@@ -138,10 +153,10 @@ def summarize(
 
 def _read(
     docs: Sequence[SummaryDoc], options: SummaryOptions
-) -> tuple[list[_Candidate], dict[tuple[str, str], dict[int, int]]]:
-    """Usable candidate sentences, and for each concept the first position in each doc."""
+) -> tuple[list[_Candidate], dict[Concept, _ConceptStats]]:
+    """Usable candidate sentences, and where every concept occurs (over all sentences)."""
     candidates: list[_Candidate] = []
-    concept_docs: dict[tuple[str, str], dict[int, int]] = {}
+    stats: dict[Concept, _ConceptStats] = {}
     seen: set[str] = set()
     for d, doc in enumerate(docs):
         position = 0
@@ -150,96 +165,105 @@ def _read(
                 text = clean_sentence(raw)
                 words = raw_words(text)
                 tokens = [stem(w) for w in words]
-                concepts = bigrams(tokens, words)
+                concepts: set[Concept] = set(bigrams(tokens, words))
+                if options.unigram_weight:
+                    concepts |= {
+                        (t,) for t, w in zip(tokens, words, strict=True) if w not in STOPWORDS
+                    }
                 for concept in concepts:
-                    concept_docs.setdefault(concept, {}).setdefault(d, position)
-                key = " ".join(tokens)
+                    entry = stats.setdefault(concept, _ConceptStats({}))
+                    entry.first.setdefault(d, position)
+                    entry.sentences += 1
+                key = " ".join(tokens)  # the same sentence in two wire copies counts once
                 if is_usable(text, options.min_words) and key not in seen:
                     seen.add(key)
                     candidates.append(
-                        _Candidate(d, p, position, text, len(text.split()), concepts,
-                                   content_terms(text))
+                        _Candidate(
+                            d,
+                            p,
+                            position,
+                            text,
+                            len(text.split()),
+                            frozenset(concepts),
+                            frozenset(content_terms(text)),
+                        )
                     )
                 position += 1
-    return candidates, concept_docs
+    return candidates, stats
 
 
 def _concept_weights(
     candidates: list[_Candidate],
-    concept_docs: dict[tuple[str, str], dict[int, int]],
+    stats: dict[Concept, _ConceptStats],
     docs: Sequence[SummaryDoc],
     options: SummaryOptions,
     query: str | None,
-) -> dict[tuple[str, str], float]:
-    """Weight of every concept that some candidate holds and enough documents share."""
+) -> dict[Concept, float]:
+    """Weight of every concept that some candidate holds and that is shared enough."""
     used = set().union(*(c.concepts for c in candidates))
     n_docs = len({c.doc for c in candidates})
+    score: dict[Concept, float] = {}
     if n_docs >= 3:
         min_df = max(2, math.ceil(options.min_df_share * n_docs))
-        score = {
-            concept: sum(
-                docs[d].weight * (1 + options.position_weight / (1 + first))
-                for d, first in concept_docs[concept].items()
-            )
-            for concept in used
-            if len(concept_docs[concept]) >= min_df
-        }
-    else:  # one or two documents: count sentences instead of documents
-        counts: dict[tuple[str, str], int] = {}
-        for candidate in candidates:
-            for concept in candidate.concepts:
-                counts[concept] = counts.get(concept, 0) + 1
-        floor = 2 if any(n >= 2 for n in counts.values()) else 1
-        score = {concept: float(n) for concept, n in counts.items() if n >= floor}
-    if query:
-        wanted = content_terms(query)
-        score = {
-            concept: w * (1 + options.query_boost) if wanted.intersection(concept) else w
-            for concept, w in score.items()
-        }
+        for concept in used:
+            first = stats[concept].first
+            if len(first) >= min_df:
+                score[concept] = sum(
+                    docs[d].weight * (1 + options.position_weight / (1 + p))
+                    for d, p in first.items()
+                )
+    else:  # one or two documents: sentences, not documents, show what recurs
+        floor = 2 if any(stats[c].sentences >= 2 for c in used) else 1
+        for concept in used:
+            if stats[concept].sentences >= floor:
+                score[concept] = float(stats[concept].sentences)
+    for concept in score:
+        if len(concept) == 1:
+            score[concept] *= options.unigram_weight
+    if query and (wanted := content_terms(query)):
+        for concept in score:
+            if wanted.intersection(concept):
+                score[concept] *= 1 + options.query_boost
     return score
 
 
 def _sentence_bonus(
     candidates: list[_Candidate],
-    weights: dict[tuple[str, str], float],
+    weights: dict[Concept, float],
     options: SummaryOptions,
     query: str | None,
     embeddings: Embedder | None,
 ) -> list[float]:
     """Per-sentence additions to the objective, in units of the mean concept weight."""
-    unit = float(np.mean(list(weights.values()))) if weights else 1.0
     bonus = np.zeros(len(candidates))
     for i, candidate in enumerate(candidates):
-        bonus[i] += options.lead_bonus / (1 + candidate.position)
-        if options.dangling_penalty and is_dangling(candidate.text):
+        if is_dangling(candidate.text):
             bonus[i] -= options.dangling_penalty
-    if query:
-        wanted = content_terms(query)
-        if wanted:
-            for i, candidate in enumerate(candidates):
-                bonus[i] += options.query_boost * len(wanted & candidate.content) / len(wanted)
+    if query and (wanted := content_terms(query)):
+        for i, candidate in enumerate(candidates):
+            bonus[i] += options.query_boost * len(wanted & candidate.content) / len(wanted)
     if embeddings is not None and options.embedding_weight:
         vectors = np.asarray(embeddings([c.text for c in candidates]), dtype=np.float32)
         centroid = vectors.mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         bonus += options.embedding_weight * (vectors @ centroid)
+    unit = float(np.mean(list(weights.values()))) if weights else 1.0
     return [float(b) * unit for b in bonus]
 
 
 def _duplicate_pairs(candidates: list[_Candidate], threshold: float) -> list[tuple[int, int]]:
     """Pairs of candidates whose content words overlap at cosine >= `threshold`."""
     pairs = []
-    for i in range(len(candidates)):
-        a = candidates[i].content
-        if not a:
-            continue
+    for i, first in enumerate(candidates):
+        a = first.content
         for j in range(i + 1, len(candidates)):
             b = candidates[j].content
-            if b and len(a & b) >= threshold * math.sqrt(len(a) * len(b)):
+            if a and b and len(a & b) >= threshold * math.sqrt(len(a) * len(b)):
                 pairs.append((i, j))
     return pairs
 
 
 def _reading_order(candidate: _Candidate, docs: Sequence[SummaryDoc]) -> tuple[str, int, int]:
-    return (docs[candidate.doc].published, candidate.doc, candidate.position)
+    # Leads first: with undated or same-day documents, each one's opening
+    # sentences state the news, later ones the background.
+    return (docs[candidate.doc].published, candidate.position, candidate.doc)

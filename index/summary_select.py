@@ -29,7 +29,8 @@ def select(
     """Return the indices of the chosen sentences (unordered), within `budget` words."""
     # A sentence that covers nothing and earns no bonus can only cost words.
     useful = [
-        i for i in range(len(words))
+        i
+        for i in range(len(words))
         if words[i] <= budget and (bonus[i] > 0 or any(c in weights for c in concepts[i]))
     ]
     if not useful:
@@ -54,9 +55,13 @@ def _ilp(useful, concepts, words, weights, bonus, duplicates, budget, time_limit
 
     cost = np.zeros(n_vars)
     cost[: len(useful)] = [-bonus[s] for s in useful]
-    cost[len(useful):] = [-weights[c] for c in names]
+    cost[len(useful) :] = [-weights[c] for c in names]
 
-    rows, cols, vals = [0] * len(useful), list(range(len(useful))), [float(words[s]) for s in useful]
+    rows, cols, vals = (
+        [0] * len(useful),
+        list(range(len(useful))),
+        [float(words[s]) for s in useful],
+    )
     length = coo_matrix((vals, (rows, cols)), shape=(1, n_vars))
 
     rows, cols, vals = [], [], []
@@ -82,7 +87,7 @@ def _ilp(useful, concepts, words, weights, bonus, duplicates, budget, time_limit
         constraints=LinearConstraint(matrix, lower, upper),
         integrality=integrality,
         bounds=Bounds(0, 1),
-        options={"time_limit": time_limit, "disp": False},
+        options={"time_limit": time_limit, "disp": False, "mip_rel_gap": 0.01},
     )
     if result.x is None:
         log.warning("summary ILP found no solution (%s); using greedy selection", result.message)
@@ -91,7 +96,7 @@ def _ilp(useful, concepts, words, weights, bonus, duplicates, budget, time_limit
 
 
 def _greedy(useful, concepts, words, weights, bonus, duplicates, budget):
-    """Add the sentence with the best new weight per word until nothing fits."""
+    """Add the sentence with the best new weight per word until nothing more fits."""
     clash: dict[int, set[int]] = {}
     for a, b in duplicates:
         clash.setdefault(a, set()).add(b)
@@ -99,20 +104,20 @@ def _greedy(useful, concepts, words, weights, bonus, duplicates, budget):
     covered: set[Hashable] = set()
     chosen: list[int] = []
     left = budget
-    pool = set(useful)
+    pool = sorted(useful)
     while pool:
-        def gain(s: int) -> float:
-            new = sum(weights.get(c, 0.0) for c in concepts[s] - covered)
-            return (new + bonus[s]) / words[s]
-
-        best = max(sorted(pool), key=gain)
-        if gain(best) <= 0:
+        gains = [
+            (sum(weights.get(c, 0.0) for c in concepts[s] - covered) + bonus[s]) / words[s]
+            for s in pool
+        ]
+        k = max(range(len(pool)), key=gains.__getitem__)
+        if gains[k] <= 0:
             break
-        pool.discard(best)
+        best = pool.pop(k)
         if words[best] > left:
             continue
         chosen.append(best)
         left -= words[best]
         covered |= concepts[best]
-        pool -= clash.get(best, set())
+        pool = [s for s in pool if s not in clash.get(best, ())]
     return chosen

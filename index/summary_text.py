@@ -54,7 +54,7 @@ def is_usable(text: str, min_words: int) -> bool:
         return False
     if "?" in text or _JUNK.search(text):
         return False
-    if not text[0].isupper() and not text[0] in "\"'“‘":
+    if not text[0].isupper() and text[0] not in "\"'“‘":
         return False  # a fragment, or a line starting mid-sentence
     if not _TERMINAL.search(text):
         return False  # headlines, captions, menu items
@@ -74,8 +74,16 @@ def stem(word: str) -> str:
     """A light English suffix stripper: enough to match "talks"/"talk", "agreed"/"agree"."""
     if len(word) <= 3 or word.isdigit():
         return word
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ings", ""), ("ing", ""), ("edly", ""),
-                         ("ed", ""), ("es", "e"), ("s", "")):
+    for suffix, keep in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ings", ""),
+        ("ing", ""),
+        ("edly", ""),
+        ("ed", ""),
+        ("es", "e"),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
