@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -12,7 +13,7 @@ from datetime import date
 
 from index.config import Config, load_config
 from index.errors import NewsdeskError
-from index.records import Answer
+from index.records import Answer, Summary
 
 log = logging.getLogger("newsdesk")
 
@@ -52,9 +53,23 @@ def _parser() -> argparse.ArgumentParser:
         "--cache", metavar="DIR", help="build the index in DIR and reuse it on later runs"
     )
 
+    summary = commands.add_parser("summary", help="summarize the news about a topic, with sources")
+    summary.add_argument("topic", nargs="?", default="", help="the topic (default: all news)")
+    summary.add_argument("--days", type=_positive_int, help="only articles from the last N days")
+    summary.add_argument("--words", type=_positive_int, default=110, help="length in words")
+    summary.add_argument("--now", type=date.fromisoformat, help="today's date for --days")
+    summary.add_argument("--json", action="store_true", help="print one JSON object")
+
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(needs_index=False)
     return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+    return number
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -178,6 +193,31 @@ def _cmd_eval(args, config) -> int:
     return 0
 
 
+def format_summary(summary: Summary) -> str:
+    """A summary as terminal text: prose with [n] citations, then the numbered sources."""
+    if not summary.lines:
+        about = f" about {summary.topic!r}" if summary.topic else ""
+        return f"Too little in the news I have read{about} to summarize."
+    lines = [summary.text, "", "Sources:"]
+    for source in summary.sources:
+        parts = [source.title or "(untitled)"]
+        parts += [part for part in (source.source, source.published, source.url) if part]
+        lines.append(f"[{source.number}] " + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def _cmd_summary(args, config) -> int:
+    with _open(config) as index:
+        summary = index.summarize(
+            args.topic or None, days=args.days, now=args.now or date.today(), max_words=args.words
+        )
+    if args.json:
+        print(json.dumps(dataclasses.asdict(summary) | {"text": summary.text}, ensure_ascii=False))
+    else:
+        print(format_summary(summary))
+    return 0
+
+
 def _cmd_run(args, config) -> int:
     from bot.__main__ import run
 
@@ -189,6 +229,7 @@ COMMANDS = {
     "ask": _cmd_ask,
     "stats": _cmd_stats,
     "eval": _cmd_eval,
+    "summary": _cmd_summary,
     "run": _cmd_run,
 }
 

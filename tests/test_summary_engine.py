@@ -1,0 +1,72 @@
+"""Topic summaries through the engine and the CLI, with the real model on the sample page."""
+
+import json
+import re
+
+import pytest
+
+from index.cli import main
+from index.records import Article
+
+pytestmark = pytest.mark.model
+NOISE = ("Advertisement", "Getty Images", "Try Our AI Features", "Comments", "Related Articles")
+
+
+def test_topic_summary_cites_several_articles_and_no_chrome(seed_index):
+    summary = seed_index.summarize("Ukraine security guarantees")
+    assert len({line.citation for line in summary.lines}) >= 2
+    assert 60 <= len(summary.text.split()) <= 140
+    for noise in NOISE:
+        assert noise not in summary.text
+    # Every citation number maps to a listed source, numbered from 1 in order of first use.
+    assert [s.number for s in summary.sources] == list(range(1, len(summary.sources) + 1))
+    assert {line.citation for line in summary.lines} == {s.number for s in summary.sources}
+    # No sentence twice.
+    assert len({line.text for line in summary.lines}) == len(summary.lines)
+
+
+def test_unknown_topic_says_too_little(seed_index):
+    summary = seed_index.summarize("volcanic eruption in Iceland")
+    assert summary.lines == () and summary.sources == ()
+
+
+def test_days_window_uses_publication_dates(hash_index):
+    from datetime import date
+
+    tunnel = (
+        "Officials said the new rail tunnel under the river opened to passengers on {0}. "
+        "The rail tunnel cost four billion dollars and took nine years to build after delays. "
+        "Commuters said the rail tunnel cut their journey across the river by twenty minutes."
+    )
+    hash_index.ingest_articles(
+        [
+            Article(
+                title="Tunnel opens",
+                text=tunnel.format("Monday"),
+                source="A",
+                published="2025-01-10",
+            ),
+            Article(
+                title="Tunnel plan",
+                text=tunnel.format("a date to be set"),
+                source="B",
+                published="2024-01-01",
+            ),
+        ]
+    )
+    everything = hash_index.summarize("rail tunnel", now=date(2025, 1, 20))
+    recent = hash_index.summarize("rail tunnel", days=30, now=date(2025, 1, 20))
+    assert recent.lines, "the recent article alone is enough to summarize"
+    assert {s.source for s in recent.sources} == {"A"}
+    assert everything.articles == 2 and recent.articles == 1
+
+
+def test_cli_summary_json(tmp_path, capsys, sample_page, real_embedder):
+    index = str(tmp_path / "ix")
+    main(["--index", index, "ingest", str(sample_page)])
+    capsys.readouterr()
+    assert main(["--index", index, "summary", "--json", "Gaza hostage protests in Israel"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["lines"] and data["sources"]
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", data["text"])}
+    assert cited == {s["number"] for s in data["sources"]}
