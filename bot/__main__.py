@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
 import discord
@@ -31,11 +33,36 @@ async def _run(config: Config, token: str) -> None:
     engine = await asyncio.to_thread(NewsIndex.open, config.index.path, config.index)
     try:
         async with NewsBot(engine, config.discord) as bot:
+            _close_on_signals(bot)
             await bot.start(token)
     finally:
         close = getattr(engine, "close", None)
         if close is not None:
             close()
+
+
+def _close_on_signals(bot: NewsBot) -> None:
+    """Make Ctrl-C and SIGTERM (systemd, `docker stop`) close the bot cleanly; a second
+    signal cancels outright.
+
+    Closing rather than cancelling the main task also works when the signal lands
+    while discord.py connects: Python 3.11's `asyncio.wait_for` can swallow a
+    cancellation then, and the bot would keep running.
+    """
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+    closing: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        if closing and main_task is not None:
+            main_task.cancel()
+            return
+        log.info("stopping")
+        closing.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows event loops lack signal handlers
+            loop.add_signal_handler(sig, stop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             "enable the Message Content intent for this bot in the Discord developer portal"
         )
     except KeyboardInterrupt:
-        log.info("stopped")
+        pass
+    log.info("stopped")
     return 0
 
 

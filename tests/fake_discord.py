@@ -59,6 +59,7 @@ class _Failure:
 class _Gateway:
     ws: web.WebSocketResponse
     frames: list[dict[str, Any]] = field(default_factory=list)
+    closed_by_server: bool = False
 
 
 class _Snowflakes:
@@ -109,6 +110,7 @@ class FakeDiscord:
 
         self.requests: list[RecordedRequest] = []
         self.gateway_frames: list[dict[str, Any]] = []  # every frame a client sent, in order
+        self.gateway_closes: list[int | None] = []  # close codes of sockets the client closed
         self.identify_count = 0
         self.resume_count = 0
         self.session_id = "fake-session-1"
@@ -137,6 +139,7 @@ class FakeDiscord:
     async def close(self) -> None:
         """Close every gateway socket with 1001 (going away), then stop the server."""
         for gateway in list(self._gateways):
+            gateway.closed_by_server = True
             await gateway.ws.close(code=WSCloseCode.GOING_AWAY)
         if self._runner is not None:
             await self._runner.cleanup()
@@ -360,6 +363,9 @@ class FakeDiscord:
                 await self._notify()
         finally:
             self._gateways.remove(gateway)
+            if not gateway.closed_by_server:
+                self.gateway_closes.append(ws.close_code)
+            await self._notify()
         return ws
 
     async def _on_frame(self, gateway: _Gateway, frame: dict[str, Any]) -> None:
@@ -454,6 +460,7 @@ class FakeDiscord:
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the client's socket with `code`; discord.py then resumes or reconnects."""
         for gateway in list(self._gateways):
+            gateway.closed_by_server = True
             await gateway.ws.close(code=code)
 
     async def send_message_create(

@@ -60,6 +60,8 @@ async def test_bot_connects_and_gets_ready(server: FakeDiscord) -> None:
     assert identify["d"]["token"] == server.token
     assert identify["d"]["intents"] & discord.Intents.message_content.flag
     assert discord.http.Route.BASE == "https://discord.com/api/v10"  # restored
+    await server.wait_until(lambda: server.gateway_closes)
+    assert server.gateway_closes == [4000]  # what bot.close() sends: see test_bot_main
 
 
 async def test_replies_to_a_message(server: FakeDiscord) -> None:
