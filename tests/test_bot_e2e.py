@@ -1,6 +1,7 @@
 """End to end: the real discord.py client running NewsBot against the loopback fake Discord.
 
-Most tests use the deterministic HashEmbedder; `test_real_model_*` use the bundled model.
+Most tests use the deterministic HashEmbedder; `test_real_model_*` use the bundled model
+(conftest's session-scoped `seed_index`: the sample page read with the real model).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_discord import FakeDiscord, RecordedRequest, running_bot
 
 from bot import render
 from bot.client import NewsBot
@@ -21,7 +23,6 @@ from index.embedders import HashEmbedder
 from index.engine import NewsIndex
 from index.errors import StoreError
 from index.records import Answer, Article, Stats
-from tests.fake_discord import FakeDiscord, RecordedRequest, running_bot
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed_news_page.txt"
 BRIDGE = Article(
@@ -99,15 +100,6 @@ def _open_hash_engine(path: Path) -> NewsIndex:
 @pytest.fixture(scope="module")
 def hash_engine(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
     engine = _open_hash_engine(tmp_path_factory.mktemp("hash-index"))
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
-    path = tmp_path_factory.mktemp("real-index")
-    engine = NewsIndex.open(path, IndexConfig(path=str(path)))
-    engine.ingest_paths([SAMPLE])
     yield engine
     engine.close()
 
@@ -362,10 +354,10 @@ async def test_no_outgoing_message_can_ping(server: FakeDiscord, spy: SpyEngine)
 
 @pytest.mark.model
 async def test_real_model_answers_from_the_sample_page(
-    server: FakeDiscord, real_engine: NewsIndex
+    server: FakeDiscord, seed_index: NewsIndex
 ) -> None:
     question = "What did Witkoff say about security guarantees for Ukraine?"
-    async with run(server, real_engine):
+    async with run(server, seed_index):
         asked = await mention(server, question)
         request = await reply_to(server, asked)
     embed = only_embed(request)
@@ -377,9 +369,9 @@ async def test_real_model_answers_from_the_sample_page(
 
 @pytest.mark.model
 async def test_real_model_stays_silent_on_uncovered_question_in_answer_channel(
-    server: FakeDiscord, real_engine: NewsIndex
+    server: FakeDiscord, seed_index: NewsIndex
 ) -> None:
-    spy = SpyEngine(real_engine)
+    spy = SpyEngine(seed_index)
     async with run(server, spy):
         uncovered = await server.send_message_create(UNCOVERED_QUESTION)
         await spy.wait_answered(1)

@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-from tests.fake_discord import FakeDiscord
+from fake_discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parent.parent
 

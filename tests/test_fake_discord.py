@@ -9,8 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
-
-from tests.fake_discord import FakeDiscord, running_bot
+from fake_discord import FakeDiscord, running_bot
 
 
 class EchoBot(commands.Bot):
