@@ -3,9 +3,9 @@
 Concept coverage in the manner of Gillick & Favre (2009): concepts are stemmed
 word bigrams (and, at a lower weight, content words) that enough documents
 share; a concept's weight is the number of documents using it, each counting
-more when it uses the concept early. An integer program then picks the
-sentences covering the most concept weight within the word budget, with
-near-duplicate sentences never both chosen. Nothing here touches storage:
+more when it uses the concept early. Sentences are then chosen greedily by
+new concept weight per word until the word budget is spent, near-duplicates
+never both (see `index.summary_select`). Nothing here touches storage:
 callers pass texts and get sentences back.
 """
 
@@ -86,7 +86,6 @@ class SummaryOptions:
     duplicate_cosine: float = 0.5  # two sentences this similar in content words: never both
     query_boost: float = 2.0  # concepts with a query term weigh (1 + this) times more
     embedding_weight: float = 0.0  # bonus for closeness to the centroid; measured: no gain
-    time_limit: float = 0.6  # seconds for the integer program before taking its best so far
 
 
 DEFAULT_OPTIONS = SummaryOptions()
@@ -107,6 +106,7 @@ class _Candidate:
 class _ConceptStats:
     first: dict[int, int]  # document index -> position of its first sentence using the concept
     sentences: int = 0  # sentences using it, over all documents
+    early: float = 0.0  # sum over those sentences of 1 / (1 + position)
 
 
 def summarize(
@@ -142,7 +142,6 @@ def summarize(
         bonus,
         _duplicate_pairs(candidates, options.duplicate_cosine),
         max_words,
-        options.time_limit,
     )
     chosen.sort(key=lambda i: _reading_order(candidates[i], docs))
     return [
@@ -174,6 +173,7 @@ def _read(
                     entry = stats.setdefault(concept, _ConceptStats({}))
                     entry.first.setdefault(d, position)
                     entry.sentences += 1
+                    entry.early += 1 / (1 + position)
                 key = " ".join(tokens)  # the same sentence in two wire copies counts once
                 if is_usable(text, options.min_words) and key not in seen:
                     seen.add(key)
@@ -215,12 +215,17 @@ def _concept_weights(
     else:  # one or two documents: sentences, not documents, show what recurs
         floor = 2 if any(stats[c].sentences >= 2 for c in used) else 1
         for concept in used:
-            if stats[concept].sentences >= floor:
-                score[concept] = float(stats[concept].sentences)
+            entry = stats[concept]
+            if entry.sentences >= floor:
+                score[concept] = entry.sentences + options.position_weight * entry.early
     for concept in score:
         if len(concept) == 1:
             score[concept] *= options.unigram_weight
     if query and (wanted := content_terms(query)):
+        on_topic = [c.concepts for c in candidates if wanted & c.content]
+        if on_topic:  # only what sentences about the query say counts
+            allowed = set().union(*on_topic)
+            score = {c: w for c, w in score.items() if c in allowed}
         for concept in score:
             if wanted.intersection(concept):
                 score[concept] *= 1 + options.query_boost

@@ -27,14 +27,18 @@ _JUNK = re.compile(
     r"explore what|for you:|\bthis story has been\b|\bwatch:|^\W*video\b",
     re.IGNORECASE,
 )
-# "JERUSALEM (AP) — " or "WASHINGTON _ " at the start of a wire story.
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z ]+\))?\s*(?:—|--|-|_)\s+(?=[A-Z])")
+# "JERUSALEM (AP) — ", "BRUSSELS, Belgium (AP) _ " or "WASHINGTON -- " opening a wire story.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,30}(?:,\s*[A-Z][A-Za-z .]{1,25})?\s*(?:\([A-Za-z ]{2,20}\))?"
+    r"\s*(?:—|–|--|-|_)\s*(?=[A-Z\"“])"
+)
 # Sentences that lean on the one before them read badly out of context.
 _DANGLING = re.compile(
     r"^(?:but|and|or|so|yet|however|also|still|meanwhile|instead|moreover|then|this|that|"
     r"these|those|it|he|she|they|his|her|their|its|there)\b",
     re.IGNORECASE,
 )
+_UNNAMED = re.compile(r"\b(?:he|she|they) (?:said|says|added|told)\b|\bsaid (?:he|she)\b")
 _WORD = re.compile(r"[a-z0-9]+")
 _TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
 
@@ -42,8 +46,8 @@ _TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
 def clean_sentence(text: str) -> str:
     """Return `text` with wire-service typography normalised and a dateline removed."""
     text = text.replace("``", '"').replace("''", '"')
+    text = _DATELINE.sub("", text.strip())
     text = re.sub(r"\s+_\s+", "—", text)  # DUC newswire writes a dash as " _ "
-    text = _DATELINE.sub("", text)
     return " ".join(text.split())
 
 
@@ -65,8 +69,9 @@ def is_usable(text: str, min_words: int) -> bool:
 
 
 def is_dangling(text: str) -> bool:
-    """True when `text` opens with a word that refers back to an earlier sentence."""
-    return bool(_DANGLING.match(text.lstrip("\"'“‘")))
+    """True when `text` leans on what came before it: it opens with a quotation, a
+    pronoun or a connective, or quotes an unnamed "he" or "she"."""
+    return text[0] in "\"'“‘" or bool(_DANGLING.match(text)) or bool(_UNNAMED.search(text))
 
 
 @lru_cache(maxsize=65536)

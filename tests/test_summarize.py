@@ -1,0 +1,238 @@
+"""Extractive summaries: budget, whole sentences, no repeats, no page furniture, DUC sanity."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from index.summarize import SummaryDoc, SummaryOptions, summarize
+
+REPO = Path(__file__).resolve().parents[1]
+DUC = REPO.parent / "shared" / "eval" / "duc2004" / "clusters_dev.jsonl"
+NOISE = ("Advertisement", "Getty Images", "Try Our AI Features", "Related Articles", "Comments")
+
+FLOOD = [
+    SummaryDoc(
+        key="a",
+        published="2025-03-02",
+        title="Floods close the river port",
+        text=(
+            "Heavy rain flooded the river port of Ostrava on Sunday, forcing the port authority "
+            "to close all twelve loading docks.\n\nAdvertisement\n\n"
+            "The port authority said the loading docks would stay closed until the river level "
+            "falls below four meters.\n\n"
+            "Photo: Getty Images\n\n"
+            "Will the docks reopen soon?\n\n"
+            "Shipping companies diverted forty barges to the rail terminal at Bohumin.\n\n"
+            "It rained."
+        ),
+    ),
+    SummaryDoc(
+        key="b",
+        published="2025-03-01",
+        title="Rain warning",
+        text=(
+            "Forecasters warned on Saturday that heavy rain could flood the river port of "
+            "Ostrava within a day.\n\n"
+            "The river level rose by two meters overnight, the national weather service said.\n\n"
+            "Try Our AI Features\n\n"
+            "Residents near the river port were told to move cars away from the embankment."
+        ),
+    ),
+    SummaryDoc(
+        key="c",
+        published="2025-03-03",
+        title="Port counts the cost",
+        text=(
+            "Heavy rain flooded the river port of Ostrava on Sunday, forcing the port authority "
+            "to close all twelve loading docks.\n\n"  # the wire copy, word for word
+            "Damage at the river port of Ostrava is estimated at thirty million euros, the port "
+            "authority said on Monday.\n\n"
+            "The loading docks will reopen on Thursday if the river level keeps falling, the port "
+            "authority said.\n\n"
+            "Insurers said most of the barges diverted to the rail terminal were undamaged."
+        ),
+    ),
+    SummaryDoc(
+        key="d",
+        published="2025-03-03",
+        title="Barges stuck",
+        text=(
+            "Forty barges diverted from the flooded river port of Ostrava waited at the rail "
+            "terminal at Bohumin on Monday.\n\n"
+            "Shipping companies said the diversion to the rail terminal cost them two days.\n\n"
+            "Comments\n\nNo comments yet..."
+        ),
+    ),
+]
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.replace("``", '"').replace("''", '"').split())
+
+
+def _sentence_pool(docs) -> set[str]:
+    from index.sentences import split_sentences
+
+    return {_normal(s) for d in docs for p in d.paragraphs() for s in split_sentences(p)}
+
+
+def _content(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _check_summary(sentences, docs, max_words):
+    assert sum(s.words for s in sentences) <= max_words
+    pool = _sentence_pool(docs)
+    texts = [s.text for s in sentences]
+    for text in texts:
+        assert _normal(text) in pool or any(_normal(text) in p for p in pool), text
+        assert text[0].isupper() or text[0] in "\"'“‘", text
+        assert text.rstrip("\"'”’)").endswith((".", "!")), text
+        assert "?" not in text
+        for noise in NOISE:
+            assert noise not in text
+    assert len(set(texts)) == len(texts)
+    for i, a in enumerate(texts):  # nothing twice in substance either
+        for b in texts[i + 1 :]:
+            overlap = len(_content(a) & _content(b)) / min(len(_content(a)), len(_content(b)))
+            assert overlap < 0.8, (a, b)
+
+
+def test_synthetic_cluster_budget_whole_sentences_no_repeats():
+    sentences = summarize(FLOOD, max_words=60)
+    assert len(sentences) >= 2
+    _check_summary(sentences, FLOOD, 60)
+    assert {s.doc_key for s in sentences} >= {"a", "c"} or len({s.doc_key for s in sentences}) >= 2
+
+
+def test_the_story_everyone_tells_is_chosen_once():
+    texts = [s.text for s in summarize(FLOOD, max_words=60)]
+    lead = [t for t in texts if t.startswith("Heavy rain flooded the river port")]
+    assert len(lead) == 1
+
+
+def test_reading_order_is_date_then_position():
+    docs = {d.key: d for d in FLOOD}
+    sentences = summarize(FLOOD, max_words=110)
+    keys = [(docs[s.doc_key].published, s.position) for s in sentences]
+    assert keys == sorted(keys)
+
+
+def test_junk_questions_and_short_sentences_are_never_chosen():
+    texts = " ".join(s.text for s in summarize(FLOOD, max_words=500))
+    assert "Will the docks reopen" not in texts
+    assert "It rained." not in texts
+    assert "No comments yet" not in texts
+
+
+def test_paragraph_tuple_and_blank_line_text_agree():
+    as_tuple = [SummaryDoc(d.key, tuple(d.paragraphs()), published=d.published) for d in FLOOD]
+    assert summarize(as_tuple) == summarize(FLOOD)
+
+
+def test_deterministic():
+    assert summarize(FLOOD) == summarize(FLOOD)
+
+
+def test_too_little_material_gives_at_most_what_there_is():
+    assert summarize([]) == []
+    assert summarize([SummaryDoc(1, "Advertisement\n\nShare this article")]) == []
+    one = summarize([SummaryDoc(1, "The council approved the new bridge budget on Tuesday night.")])
+    assert [s.text for s in one] == ["The council approved the new bridge budget on Tuesday night."]
+
+
+def test_query_steers_toward_its_topic():
+    docs = [
+        SummaryDoc(
+            1,
+            "The city council approved a budget for the new bridge over the river on Tuesday.\n\n"
+            "The bridge budget includes forty million dollars for steel and labor costs.\n\n"
+            "A local bakery won a national prize for its rye bread on Tuesday evening.",
+        ),
+        SummaryDoc(
+            2,
+            "Council members said the new bridge over the river should open in three years.\n\n"
+            "The bakery prize jury praised the rye bread for its crust and its sour taste.",
+        ),
+        SummaryDoc(
+            3,
+            "Engineers will start building the new bridge over the river next spring.\n\n"
+            "The bakery owner said the rye bread recipe came from her grandmother in Riga.",
+        ),
+    ]
+    bread = " ".join(s.text for s in summarize(docs, max_words=35, query="rye bread prize"))
+    bridge = " ".join(s.text for s in summarize(docs, max_words=35, query="bridge budget"))
+    assert "bread" in bread and "bridge" not in bread
+    assert "bridge" in bridge and "bread" not in bridge
+
+
+def test_embedding_hook_is_called_only_when_weighted():
+    import numpy as np
+
+    calls = []
+
+    def embed(texts):
+        calls.append(len(texts))
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    summarize(FLOOD, embeddings=embed)
+    assert calls == []
+    summarize(FLOOD, embeddings=embed, options=SummaryOptions(embedding_weight=1.0))
+    assert calls and calls[0] > 0
+
+
+def _seed_docs(sample_page):
+    from index.page import read_page
+
+    return [
+        SummaryDoc(i, a.text, title=a.title, source=a.source, published=a.published)
+        for i, a in enumerate(read_page(sample_page.read_text()))
+    ]
+
+
+def test_seed_page_summary_is_clean_and_fast(sample_page):
+    docs = _seed_docs(sample_page)
+    start = time.perf_counter()
+    sentences = summarize(docs)
+    elapsed = time.perf_counter() - start
+    assert len(sentences) >= 2 and 60 <= sum(s.words for s in sentences) <= 110
+    _check_summary(sentences, docs, 110)
+    assert elapsed < 1.0
+
+
+def test_seed_page_raw_text_junk_never_chosen(sample_page):
+    """Even unsplit, the scraped page's furniture and headlines are not sentences to pick."""
+    raw = sample_page.read_text()
+    sentences = summarize([SummaryDoc("page", raw.replace("\n", "\n\n"))], max_words=300)
+    assert sentences
+    for s in sentences:
+        for noise in (*NOISE, "a few seconds ago", "New York Post"):
+            assert noise not in s.text
+
+
+def test_seed_page_query_about_gaza(sample_page):
+    text = " ".join(s.text for s in summarize(_seed_docs(sample_page), query="Gaza protests"))
+    assert "Gaza" in text or "hostages" in text
+
+
+@pytest.mark.shared
+def test_duc_two_clusters_sane_and_published_systems_scored():
+    if not DUC.parent.parent.is_dir():
+        pytest.skip("../shared/eval is absent")
+    from index.rouge_eval import OURS, default_summarizer, evaluate, load_clusters
+
+    clusters = load_clusters(DUC)[:2]
+    run = evaluate(clusters, default_summarizer())
+    table = run.table()
+    assert 25.0 <= table[OURS]["rouge1"] <= 60.0
+    assert 4.0 <= table[OURS]["rouge2"] <= 25.0
+    for system in ("ICSISumm", "DPP", "LexRank", "Lead"):
+        assert 15.0 <= table[system]["rouge1"] <= 60.0
+        assert 0.0 < table[system]["rouge2"] <= 25.0
+    assert max(run.seconds) < 2.0
+    for _, summary in run.summaries:
+        assert len(re.sub(r"\s*\[\d+\]", "", summary).split()) <= 110
