@@ -36,9 +36,7 @@ async def _run(config: Config, token: str) -> None:
             _close_on_signals(bot)
             await bot.start(token)
     finally:
-        close = getattr(engine, "close", None)
-        if close is not None:
-            close()
+        engine.close()
 
 
 def _close_on_signals(bot: NewsBot) -> None:

@@ -9,11 +9,11 @@ import discord
 from discord.ext import commands
 
 from index.config import DiscordConfig
-from index.records import Answer, Stats
+from index.records import Answer, Stats, Summary
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask",)
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary")
 
 
 class Engine(Protocol):
@@ -22,6 +22,8 @@ class Engine(Protocol):
     def answer(self, question: str) -> Answer: ...
 
     def stats(self) -> Stats: ...
+
+    def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary: ...
 
 
 def intents() -> discord.Intents:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
-from index.records import Answer, Hit, Stats
+from index.records import Answer, Hit, Source, Stats, Summary
 
 MESSAGE_LIMIT = 2_000
 TITLE_LIMIT = 256
@@ -28,6 +28,7 @@ ANSWER_COLOUR = discord.Colour.blurple()
 ABSTAIN_COLOUR = discord.Colour.light_grey()
 ERROR_TEXT = "Sorry, something went wrong while looking that up. Please try again later."
 ABSTAIN_TEXT = "The news I have read does not cover this, so I can't answer it."
+SUMMARY_COLOUR = discord.Colour.dark_teal()
 NO_QUESTION_TEXT = "Ask me a question about the news, e.g. `@newsdesk what did the EU agree?`"
 
 
@@ -181,6 +182,62 @@ def abstain_embed(answer: Answer, newest: str = "") -> discord.Embed:
     return fit(embed)
 
 
+def _source_line(source: Source) -> str:
+    """`[n] linked headline — outlet, date`, with only the metadata the source has."""
+    title = clip(escape(source.title or "Untitled"), 200)
+    url = _web_url(source.url)
+    line = f"[{source.number}] " + (f"[{title}]({url})" if url else title)
+    details = [clip(escape(source.source), 60)] if source.source else []
+    details += [source.published] if source.published else []
+    return line + (f" — {', '.join(details)}" if details else "")
+
+
+def _join_within(parts: Sequence[str], limit: int, *, sep: str, more: str) -> str:
+    """Join whole `parts` with `sep` while they fit in `limit` chars.
+
+    `more` (formatted with the number of parts left out) marks a cut; a first
+    part too long on its own is clipped.
+    """
+    kept: list[str] = []
+    for i, part in enumerate(parts):
+        left = len(parts) - i - 1
+        marker = sep + more.format(n=left) if left else ""
+        if len(sep.join([*kept, part])) + len(marker) <= limit:
+            kept.append(part)
+        elif not kept:
+            kept.append(clip(part, limit - len(marker)))
+        else:
+            kept.append(more.format(n=left + 1))
+            break
+    return sep.join(kept)
+
+
+def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -> discord.Embed:
+    """A topic summary: cited sentences, then the numbered sources they come from.
+
+    When the summary has no lines, says plainly that too little has been read.
+    """
+    about = clip(escape(summary.topic), 150) if summary.topic else "the news"
+    period = f" (last {days} days)" if days else ""
+    embed = discord.Embed(title=clip(f"Summary: {about}{period}", TITLE_LIMIT))
+    if not summary.lines:
+        embed.colour = ABSTAIN_COLOUR
+        plural = "" if summary.articles == 1 else "s"
+        embed.description = (
+            f"I have not read enough about {about}{period} to summarize it "
+            f"({summary.articles} relevant article{plural})."
+        )
+    else:
+        embed.colour = SUMMARY_COLOUR
+        sentences = [f"{escape(line.text)} [{line.citation}]" for line in summary.lines]
+        embed.description = _join_within(sentences, DESCRIPTION_LIMIT, sep=" ", more="…")
+        sources = [_source_line(source) for source in summary.sources]
+        value = _join_within(sources, FIELD_VALUE_LIMIT, sep="\n", more="… and {n} more")
+        embed.add_field(name="Sources", value=value, inline=False)
+    embed.set_footer(text=f"From {summary.articles} articles · {_freshness(newest)}")
+    return fit(embed)
+
+
 def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.Embed:
     """What the bot can do, how much news it has read and how fresh it is."""
     lines = [
@@ -193,6 +250,7 @@ def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.
         channels = ", ".join(f"<#{c}>" for c in answer_channels)
         lines.append(f"• In {channels} I answer questions without a mention, when I know.")
     lines += [
+        "• `/summary [topic] [days]` — a short summary of the news, with sources.",
         "• `/help` — this message.",
         "",
         "If the news I have read does not cover a question, I say so rather than guess.",

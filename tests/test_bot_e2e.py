@@ -22,7 +22,7 @@ from index.config import DiscordConfig, IndexConfig
 from index.embedders import HashEmbedder
 from index.engine import NewsIndex
 from index.errors import StoreError
-from index.records import Answer, Article, Stats
+from index.records import Answer, Article, Stats, Summary
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed_news_page.txt"
 BRIDGE = Article(
@@ -61,6 +61,9 @@ class SpyEngine:
     def stats(self) -> Stats:
         return self.engine.stats()
 
+    def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary:
+        return self.engine.summarize(topic, days=days)
+
     async def wait_answered(self, count: int, timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout):
             while len(self.questions) < count:
@@ -78,6 +81,9 @@ class BrokenEngine:
         raise self.error
 
     def stats(self) -> Stats:
+        raise self.error
+
+    def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary:
         raise self.error
 
 
@@ -159,7 +165,7 @@ async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEn
         put = await server.wait_for_request(
             "PUT", rf"/applications/{server.app_id}/guilds/{server.guild_id}/commands"
         )
-    assert sorted(c["name"] for c in put.json) == ["ask", "help"]
+    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary"]
     ask = next(c for c in put.json if c["name"] == "ask")
     assert [o["name"] for o in ask["options"]] == ["question"]
     assert not server.find_requests("PUT", r"/applications/\d+/commands")  # no global sync
@@ -313,7 +319,10 @@ async def test_engine_failure_gives_short_errors_and_is_logged(
             followup = await server.wait_for_request(
                 "POST", rf"/webhooks/\d+/{interaction['token']}"
             )
-            await server.wait_until(lambda: len(caplog.records) >= 3)
+            summary = await server.send_interaction("summary", {"topic": "bridge"})
+            summary_followup = await server.wait_for_request(
+                "POST", rf"/webhooks/\d+/{summary['token']}"
+            )
     assert reply.json["content"] == render.ERROR_TEXT
     assert "disk on fire" not in reply.json["content"]  # internals are not shown
     assert server.find_requests(
@@ -321,8 +330,11 @@ async def test_engine_failure_gives_short_errors_and_is_logged(
     )
     assert followup.json["flags"] == 64  # ephemeral
     assert followup.json["content"] == render.ERROR_TEXT
+    assert summary_followup.json == {**followup.json, "content": render.ERROR_TEXT}
     assert unprompted["id"] not in {replied_to(r) for r in server.messages_sent()}
-    assert all(r.exc_info for r in caplog.records)  # logged with tracebacks
+    # mention, unprompted question, /ask and /summary: each logged with its traceback
+    assert len(caplog.records) == 4
+    assert all(r.exc_info for r in caplog.records)
 
 
 async def test_engine_error_message_is_shown(server: FakeDiscord) -> None:
@@ -342,14 +354,39 @@ async def test_no_outgoing_message_can_ping(server: FakeDiscord, spy: SpyEngine)
             await server.send_message_create(BRIDGE_QUESTION),
         ]:
             await reply_to(server, message)
-        for name, options in [("ask", {"question": BRIDGE_QUESTION}), ("help", {})]:
+        commands = [("ask", {"question": BRIDGE_QUESTION}), ("help", {}), ("summary", {})]
+        for name, options in commands:
             interaction = await server.send_interaction(name, options)
             await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
     sent = server.messages_sent()
-    assert len(sent) == 6
+    assert len(sent) == 7
     for request in sent:
         assert request.json["allowed_mentions"]["parse"] == [], request.json
         assert request.json["allowed_mentions"].get("replied_user", False) is False
+
+
+async def test_summary_is_deferred_then_sent_with_sources(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy):
+        interaction = await server.send_interaction("summary", {})
+        callback = await server.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
+        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    assert callback.json["type"] == 5
+    embed = only_embed(followup)
+    assert embed["title"] == "Summary: the news"
+    assert "[1]" in embed["description"]
+    (sources,) = embed["fields"]
+    assert sources["name"] == "Sources"
+    assert sources["value"].startswith("[1] ")
+
+
+async def test_summary_of_unknown_topic_says_so(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy):
+        interaction = await server.send_interaction("summary", {"topic": "banana bread"})
+        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    embed = only_embed(followup)
+    assert embed["description"].startswith("I have not read enough about banana bread")
 
 
 @pytest.mark.model

@@ -6,7 +6,7 @@ import discord
 import pytest
 
 from bot import render
-from index.records import Answer, Hit, Passage, Stats
+from index.records import Answer, Hit, Passage, Source, Stats, Summary, SummaryLine
 
 TEXT = (
     "Leaders met in Brussels on Monday. The EU agreed to fund the new bridge. "
@@ -173,3 +173,55 @@ def test_help_embed_for_empty_index() -> None:
 def test_error_text_fits_a_message() -> None:
     assert len(render.error_text("x" * 5000)) <= render.MESSAGE_LIMIT
     assert render.error_text() == render.ERROR_TEXT
+
+
+def make_summary(lines: int = 2, sources: int = 2, topic: str = "bridge") -> Summary:
+    return Summary(
+        topic=topic,
+        lines=tuple(
+            SummaryLine(f"Sentence *{i}* here.", citation=i % sources + 1) for i in range(lines)
+        ),
+        sources=tuple(
+            Source(
+                n,
+                f"Headline {n}",
+                "Gazette" if n == 1 else "",
+                "https://x.example/a" if n == 1 else "",
+                "2025-08-19" if n == 1 else "",
+            )
+            for n in range(1, sources + 1)
+        ),
+        articles=5,
+    )
+
+
+def test_summary_embed_cites_sources_with_only_known_metadata() -> None:
+    embed = render.summary_embed(make_summary(), newest="2025-08-20", days=7)
+    assert embed.title == "Summary: bridge (last 7 days)"
+    assert embed.description == r"Sentence \*0\* here. [1] Sentence \*1\* here. [2]"
+    (field,) = embed.fields
+    assert field.name == "Sources"
+    assert field.value == (
+        "[1] [Headline 1](https://x.example/a) — Gazette, 2025-08-19\n[2] Headline 2"
+    )
+    assert embed.footer.text == "From 5 articles · news as of 2025-08-20"
+
+
+def test_summary_without_lines_says_too_little_was_read() -> None:
+    summary = Summary(topic="banana bread", lines=(), sources=(), articles=1)
+    embed = render.summary_embed(summary)
+    assert embed.description == (
+        "I have not read enough about banana bread to summarize it (1 relevant article)."
+    )
+    assert embed.fields == []
+
+
+def test_summary_with_many_sources_stays_within_limits() -> None:
+    embed = render.summary_embed(make_summary(lines=400, sources=120, topic="t" * 500))
+    assert len(embed.title) <= render.TITLE_LIMIT
+    assert len(embed.description) <= render.DESCRIPTION_LIMIT
+    assert embed.description.endswith("…")
+    (field,) = embed.fields
+    assert len(field.value) <= render.FIELD_VALUE_LIMIT
+    assert field.value.splitlines()[-1].startswith("… and ")
+    assert len(embed) <= render.EMBED_TOTAL_LIMIT

@@ -11,30 +11,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.cogs.common import NO_PINGS, ephemeral_error, failed
 from bot.triggers import looks_like_question, strip_mentions
-from index.errors import InputError, NewsdeskError
 from index.records import Answer, Stats
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
 log = logging.getLogger(__name__)
-
-NO_PINGS = discord.AllowedMentions.none()
-
-
-def _failed(exc: Exception, what: str) -> str:
-    """Log an engine failure and return the short text to show the user.
-
-    A bad question (InputError) is the user's doing and logged quietly; anything
-    else is a fault, logged with its traceback. Engine errors carry a one-line
-    message fit for users; other exceptions show only a generic apology.
-    """
-    if isinstance(exc, InputError):
-        log.info("%s: %s", what, exc)
-    else:
-        log.exception("%s failed", what)
-    return render.error_text(str(exc) if isinstance(exc, NewsdeskError) else "")
 
 
 class Ask(commands.Cog):
@@ -77,7 +61,7 @@ class Ask(commands.Cog):
         try:
             answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
         except Exception as exc:
-            text = _failed(exc, f"answering message {message.id}")
+            text = failed(exc, f"answering message {message.id}", log)
             if trigger == "mention":
                 await self._reply(message, content=text)
             return
@@ -104,7 +88,7 @@ class Ask(commands.Cog):
         try:
             answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
         except Exception as exc:
-            await self._ephemeral_error(interaction, _failed(exc, f"/ask {question[:100]!r}"))
+            await ephemeral_error(interaction, failed(exc, f"/ask {question[:100]!r}", log))
             return
         await interaction.followup.send(
             embed=render.answer_embed(answer, stats.newest), allowed_mentions=NO_PINGS
@@ -117,18 +101,10 @@ class Ask(commands.Cog):
         try:
             stats = await asyncio.to_thread(self.engine.stats)
         except Exception as exc:
-            await interaction.followup.send(_failed(exc, "/help"), ephemeral=True)
+            await interaction.followup.send(failed(exc, "/help", log), ephemeral=True)
             return
         embed = render.help_embed(stats, answer_channels=self.settings.answer_channels)
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
-
-    async def _ephemeral_error(self, interaction: discord.Interaction, text: str) -> None:
-        """Replace the public "thinking…" message with an error only the asker sees."""
-        try:
-            await interaction.delete_original_response()
-        except discord.HTTPException:
-            log.warning("could not delete the deferred response to interaction %s", interaction.id)
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -1,0 +1,59 @@
+"""`/summary [topic] [days]`: an extractive summary of the news, with numbered sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.cogs.common import NO_PINGS, ephemeral_error, failed
+from index.records import Stats, Summary
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+
+log = logging.getLogger(__name__)
+
+TOPIC_LIMIT = 200
+
+
+class Summaries(commands.Cog):
+    """Summarizes what the engine has read about a topic."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.engine = bot.engine
+
+    def _summarize(self, topic: str | None, days: int | None) -> tuple[Summary, Stats]:
+        """Runs in a worker thread: the summary plus the stats for "news as of"."""
+        return self.engine.summarize(topic, days=days), self.engine.stats()
+
+    @app_commands.command(name="summary")
+    @app_commands.describe(
+        topic="What to summarize, e.g. 'Ukraine peace talks' (default: all the news)",
+        days="Only news published in the last this many days",
+    )
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        topic: str | None = None,
+        days: app_commands.Range[int, 1, 365] | None = None,
+    ) -> None:
+        """Summarize the news I have read, with sources."""
+        await interaction.response.defer(thinking=True)
+        topic = render.clip_question(topic, TOPIC_LIMIT) if topic else None
+        try:
+            summary, stats = await asyncio.to_thread(self._summarize, topic, days)
+        except Exception as exc:
+            await ephemeral_error(interaction, failed(exc, f"/summary {topic!r}", log))
+            return
+        embed = render.summary_embed(summary, stats.newest, days=days)
+        await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Summaries(bot))
