@@ -56,12 +56,31 @@ class NewsBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands: instantly in the dev guild when one is set, else
+        globally (Discord may take up to an hour to show global changes).
+
+        A failure is logged, not raised: mentions and answer channels work without it.
+        """
+        guild = None
         if self.settings.dev_guild_id is not None:
-            # A guild sync is instant; a global one can take up to an hour to show.
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
+        where = f"guild {guild.id}" if guild else "all guilds"
+        try:
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %s", len(synced), guild.id)
+        except discord.HTTPException as exc:
+            log.error(
+                "could not register slash commands in %s (%s %s): was the bot invited "
+                "with the applications.commands scope?",
+                where,
+                exc.status,
+                exc.text,
+            )
+            return
+        log.info("registered %d slash commands in %s", len(synced), where)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: questions are handled by the Ask cog's listener."""

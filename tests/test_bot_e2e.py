@@ -175,6 +175,27 @@ async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEn
     assert not intents & (1 << 1)  # no privileged members intent
 
 
+async def test_without_dev_guild_commands_are_registered_globally(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy, dev_guild_id=None):
+        put = await server.wait_for_request("PUT", rf"/applications/{server.app_id}/commands")
+    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary"]
+    assert not server.find_requests("PUT", r"/applications/\d+/guilds/\d+/commands")
+
+
+async def test_failed_command_sync_is_logged_and_the_bot_still_answers(
+    server: FakeDiscord, spy: SpyEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.fail_next("PUT", r"/applications/\d+/guilds/\d+/commands", status=403)
+    with caplog.at_level(logging.ERROR, logger="bot.client"):
+        async with run(server, spy, dev_guild_id=int(server.guild_id)):
+            asked = await mention(server, BRIDGE_QUESTION)
+            await reply_to(server, asked)
+    (record,) = caplog.records
+    assert "applications.commands scope" in record.getMessage()
+
+
 async def test_mention_gets_reply_with_answer_embed(server: FakeDiscord, spy: SpyEngine) -> None:
     async with run(server, spy):
         asked = await mention(server, BRIDGE_QUESTION)
