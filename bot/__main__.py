@@ -64,15 +64,23 @@ def _close_on_signals(bot: NewsBot) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the bot until interrupted; return the process exit code.
-
-    A startup problem (config, token, index, Discord login) is one line on
-    stderr and exit code 1, not a traceback.
-    """
+    """`python -m bot`: read the config, then `run` it; return the process exit code."""
     args = _parse_args(argv)
     discord.utils.setup_logging(level=logging.DEBUG if args.verbose else logging.INFO)
     try:
         config = load_config(args.config)
+    except NewsdeskError as exc:
+        return _fail(str(exc))
+    return run(config)
+
+
+def run(config: Config) -> int:
+    """Run the bot until a signal stops it; return the exit code (also for `newsdesk run`).
+
+    A startup problem (token, index, Discord login) is one line on stderr and
+    exit code 1, not a traceback.
+    """
+    try:
         token = discord_token()
         asyncio.run(_run(config, token))
     except NewsdeskError as exc:

@@ -115,3 +115,14 @@ async def test_runs_syncs_to_dev_guild_and_stops_cleanly_on_signal(
     # The bot closed its socket itself (discord.py sends 4000, keeping the session
     # resumable); a killed process would leave an abnormal closure (1006).
     assert server.gateway_closes == [4000]
+
+
+def test_run_is_callable_in_process_for_newsdesk_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import run
+    from index.config import Config
+
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert run(Config()) == 1
+    assert capsys.readouterr().err.startswith("newsdesk: DISCORD_TOKEN is not set")
