@@ -82,7 +82,7 @@ class SummaryOptions:
     min_df_share: float = 0.3  # with 3+ documents, a concept must be in this share (and >= 2)
     position_weight: float = 1.0  # a document using a concept in sentence p adds 1 + this/(1+p)
     unigram_weight: float = 0.3  # content words are concepts too, at this share of a bigram
-    dangling_penalty: float = 0.3  # malus for opening with "He", "But", "This"... (mean weights)
+    dangling_penalty: float = 1.0  # malus for opening with "He", "But", "This"... (mean weights)
     duplicate_cosine: float = 0.5  # two sentences this similar in content words: never both
     query_boost: float = 2.0  # concepts with a query term weigh (1 + this) times more
     embedding_weight: float = 0.0  # bonus for closeness to the centroid; measured: no gain

@@ -39,6 +39,9 @@ _DANGLING = re.compile(
     re.IGNORECASE,
 )
 _UNNAMED = re.compile(r"\b(?:he|she|they) (?:said|says|added|told)\b|\bsaid (?:he|she)\b")
+# Single quotation marks, told apart from apostrophes: "He's", "parents' homes".
+_OPEN_SINGLE = re.compile(r"(?:^|(?<=[\s(\[—-]))['‘](?=\w)")
+_CLOSE_SINGLE = re.compile(r"(?<=[\w.,!?])(?<!s)['’](?=[\s,.;:!?)\]—-]|$)|(?<=s)['’](?! [a-z])")
 _WORD = re.compile(r"[a-z0-9]+")
 _TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
 
@@ -64,6 +67,8 @@ def is_usable(text: str, min_words: int) -> bool:
         return False  # headlines, captions, menu items
     if text.count('"') % 2 or text.count("“") != text.count("”"):
         return False  # part of a quotation that spans sentences
+    if len(_OPEN_SINGLE.findall(text)) != len(_CLOSE_SINGLE.findall(text)):
+        return False  # the same, quoted 'like this'
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(c.islower() for c in letters) > 0.5 * len(letters)
 

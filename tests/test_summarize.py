@@ -236,3 +236,33 @@ def test_duc_two_clusters_sane_and_published_systems_scored():
     assert max(run.seconds) < 2.0
     for _, summary in run.summaries:
         assert len(re.sub(r"\s*\[\d+\]", "", summary).split()) <= 110
+
+
+@pytest.mark.parametrize(
+    ("text", "usable"),
+    [
+        ("He's managed to delay the game,' the ex-VP said on CNN.", False),  # tail of a quote
+        ("'We made progress,' he said, 'but there remains a long way to go.'", True),
+        ("Pence urged Trump to bring the 'hammer' down on Vladimir Putin.", True),
+        ("Protesters gathered outside politicians' homes and on major highways.", True),
+        ("``We will not give up land,'' Zelensky said on Sunday in Kyiv.", True),
+        ('Zelensky said the talks would go on. "We will not give up land in the east', False),
+        ("Ukraine won't give up land that Russia doesn't already occupy, Zelensky says", False),
+        ("A Ukrainian soldier fires a howitzer near the front line (Getty Images).", False),
+        ("JERUSALEM (AP) — Israeli police made dozens of arrests on Sunday night.", True),
+    ],
+)
+def test_sentence_filter(text, usable):
+    from index.summary_text import clean_sentence, is_usable
+
+    assert is_usable(clean_sentence(text), 8) is usable
+
+
+def test_datelines_and_wire_dashes_are_tidied():
+    from index.summary_text import clean_sentence
+
+    assert clean_sentence("BRUSSELS, Belgium (AP) _ NATO said ``no'' to the plan.") == (
+        'NATO said "no" to the plan.'
+    )
+    assert clean_sentence("JERUSALEM (AP) — Police made arrests.") == "Police made arrests."
+    assert clean_sentence("NATO - the alliance - met.") == "NATO - the alliance - met."
