@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any, Protocol
 
 import discord
@@ -19,7 +20,7 @@ EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary")
 class Engine(Protocol):
     """What the bot needs from `index.engine.NewsIndex` (a fake in some tests)."""
 
-    def answer(self, question: str) -> Answer: ...
+    def answer(self, question: str, *, now: date | None = None) -> Answer: ...
 
     def stats(self) -> Stats: ...
 

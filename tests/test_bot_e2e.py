@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,10 @@ class SpyEngine:
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Event()
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *, now: date | None = None) -> Answer:
         try:
-            return self.engine.answer(question)
+            assert now == date.today(), "the bot asks relative to today's date"
+            return self.engine.answer(question, now=now)
         finally:
             self.questions.append(question)
             self._loop.call_soon_threadsafe(self._changed.set)
@@ -77,7 +79,7 @@ class BrokenEngine:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *, now: date | None = None) -> Answer:
         raise self.error
 
     def stats(self) -> Stats:

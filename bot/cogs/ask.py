@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
@@ -31,7 +32,8 @@ class Ask(commands.Cog):
 
     def _ask(self, question: str) -> tuple[Answer, Stats]:
         """Runs in a worker thread: the answer plus the stats for "news as of"."""
-        return self.engine.answer(question), self.engine.stats()
+        # "Now" is today's date: time words ("latest", "this week") and the recency prior use it.
+        return self.engine.answer(question, now=date.today()), self.engine.stats()
 
     def _trigger(self, message: discord.Message) -> str | None:
         """Why to answer `message`: "mention", "channel" (a question asked unprompted in
