@@ -21,32 +21,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index.rouge_eval import (  # noqa: E402
-    OURS,
     default_summarizer,
     engine_summarizer,
     evaluate,
     load_clusters,
+    markdown_table,
     percentile,
-    split_clusters,
+    report_groups,
 )
 
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "duc2004" / "clusters_dev.jsonl"
-
-
-def markdown_table(run, halves) -> str:
-    """One row per system: ROUGE-1 / ROUGE-2 recall on each half and on all clusters."""
-    tables = [run.table(ids) for _, ids in halves]
-    systems = sorted(tables[-1], key=lambda s: (s != OURS, -tables[-1][s]["rouge2"]))
-    head = "| system | " + " | ".join(f"{name} R-1 | {name} R-2" for name, _ in halves) + " |"
-    lines = [head, "|---|" + "---:|" * (2 * len(halves))]
-    for system in systems:
-        cells = []
-        for table in tables:
-            scores = table.get(system)
-            cells += [f"{scores['rouge1']:.1f}", f"{scores['rouge2']:.2f}"] if scores else ["", ""]
-        name = f"**{system}**" if system == OURS else system
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def _index_factory(embedder_name: str):
@@ -71,21 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     clusters = load_clusters(args.data)
-    tune, held_out = split_clusters(clusters)
     if args.engine:
         summarizer = engine_summarizer(_index_factory(args.engine), max_words=args.max_words)
     else:
         summarizer = default_summarizer(max_words=args.max_words)
     run = evaluate(clusters, summarizer)
-    halves = [
-        (f"tune ({len(tune)})", [c.cluster_id for c in tune]),
-        (f"held-out ({len(held_out)})", [c.cluster_id for c in held_out]),
-        (f"all ({len(clusters)})", [c.cluster_id for c in clusters]),
-    ]
     if args.show:
         for cluster_id, summary in run.summaries:
             print(f"{cluster_id}: {summary}\n")
-    print(markdown_table(run, halves))
+    print(markdown_table(run, report_groups(clusters)))
     print(
         f"\nsummary time per cluster: p50 {percentile(run.seconds, 0.5):.3f} s, "
         f"p95 {percentile(run.seconds, 0.95):.3f} s (max_words={args.max_words}"

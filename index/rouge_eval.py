@@ -96,6 +96,32 @@ def split_clusters(clusters: Sequence[Cluster]) -> tuple[list[Cluster], list[Clu
     return list(clusters[:TUNE_CLUSTERS]), list(clusters[TUNE_CLUSTERS:])
 
 
+def report_groups(clusters: Sequence[Cluster]) -> list[tuple[str, list[str]]]:
+    """(name, cluster ids) for the tune half, the held-out half and all clusters."""
+    tune, held_out = split_clusters(clusters)
+    return [
+        (f"tune ({len(tune)})", [c.cluster_id for c in tune]),
+        (f"held-out ({len(held_out)})", [c.cluster_id for c in held_out]),
+        (f"all ({len(clusters)})", [c.cluster_id for c in clusters]),
+    ]
+
+
+def markdown_table(run: EvalRun, groups: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """A markdown table, ours first: ROUGE-1 / ROUGE-2 recall of every system per group."""
+    tables = [run.table(ids) for _, ids in groups]
+    systems = sorted(tables[-1], key=lambda s: (s != OURS, -tables[-1][s]["rouge2"]))
+    head = "| system | " + " | ".join(f"{name} R-1 | {name} R-2" for name, _ in groups) + " |"
+    lines = [head, "|---|" + "---:|" * (2 * len(groups))]
+    for system in systems:
+        cells = []
+        for table in tables:
+            scores = table.get(system)
+            cells += [f"{scores['rouge1']:.1f}", f"{scores['rouge2']:.2f}"] if scores else ["", ""]
+        name = f"**{system}**" if system == OURS else system
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def prepare(text: str, limit: int = WORD_LIMIT) -> str:
     """Return `text` without citation markers, cut to its first `limit` words."""
     return " ".join(_CITATION.sub("", text).split()[:limit])

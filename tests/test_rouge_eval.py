@@ -105,3 +105,22 @@ def test_published_systems_reproduce_on_the_dev_clusters():
     for system, r1, r2 in (("LexRank", 36.5, 8.0), ("Submodular", 38.8, 9.3), ("DPP", 40.0, 9.8)):
         assert table[system]["rouge1"] == pytest.approx(r1, abs=0.15)
         assert table[system]["rouge2"] == pytest.approx(r2, abs=0.1)
+
+
+def test_markdown_table_puts_ours_first_with_every_group():
+    from index.rouge_eval import markdown_table, report_groups
+
+    run = EvalRun(
+        scores=(
+            ClusterScore("a", "DPP", 41.0, 9.0),
+            ClusterScore("a", OURS, 40.0, 10.0),
+            ClusterScore("b", OURS, 30.0, 8.0),
+        ),
+        seconds=(0.1, 0.3),
+        summaries=(),
+    )
+    groups = report_groups([_cluster("a", "x"), _cluster("b", "y")])
+    assert [name for name, _ in groups] == ["tune (2)", "held-out (0)", "all (2)"]
+    lines = markdown_table(run, groups).splitlines()
+    assert lines[2].startswith(f"| **{OURS}** | 35.0 | 9.00 |")
+    assert lines[3].startswith("| DPP | 41.0 | 9.00 |")
