@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from index.config import Config, load_config
-from index.errors import NewsdeskError
+from index.errors import InputError, NewsdeskError
 from index.records import Answer, Summary
 
 log = logging.getLogger("newsdesk")
@@ -59,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--words", type=_positive_int, default=110, help="length in words")
     summary.add_argument("--now", type=date.fromisoformat, help="today's date for --days")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
+
+    topics = commands.add_parser("topics", help="list the main stories")
+    topics.add_argument("--days", type=_positive_int, help="only articles from the last N days")
+    topics.add_argument("--now", type=date.fromisoformat, help="today's date for --days")
+    topics.add_argument("--json", action="store_true", help="print one JSON object")
+
+    duc = commands.add_parser(
+        "eval-summary", help="ROUGE of whole-cluster summaries on DUC 2004 (fresh index each)"
+    )
+    duc.add_argument("file", help="clusters .jsonl (../shared/eval/duc2004/clusters_dev.jsonl)")
+    duc.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
+    duc.add_argument("--json", action="store_true", help="print one JSON object")
 
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.set_defaults(needs_index=False)
@@ -218,6 +230,78 @@ def _cmd_summary(args, config) -> int:
     return 0
 
 
+def _cmd_topics(args, config) -> int:
+    with _open(config) as index:
+        found = index.topics(days=args.days, now=args.now or date.today())
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "topics": [
+                        {
+                            "label": t.label,
+                            "articles": t.articles,
+                            "outlets": t.outlets,
+                            "newest": t.newest,
+                            "keywords": list(t.keywords),
+                        }
+                        for t in found
+                    ]
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not found:
+        print("No news read yet" + (f" from the last {args.days} days." if args.days else "."))
+    for number, topic in enumerate(found, 1):
+        outlets = f", {topic.outlets} outlet{'s' if topic.outlets != 1 else ''}"
+        newest = f", newest {topic.newest}" if topic.newest else ""
+        plural = "s" if topic.articles != 1 else ""
+        print(f"{number}. {topic.label} ({topic.articles} article{plural}{outlets}{newest})")
+    return 0
+
+
+def _cmd_eval_summary(args, config) -> int:
+    from index.embedders import load_embedder
+    from index.engine import NewsIndex
+    from index.rouge_eval import (
+        engine_summarizer,
+        evaluate,
+        load_clusters,
+        markdown_table,
+        percentile,
+        report_groups,
+    )
+
+    try:
+        clusters = load_clusters(args.file)[: args.clusters]
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{args.file}: cannot read DUC clusters ({exc})") from None
+    embedder = load_embedder(config.index.model)
+    summarizer = engine_summarizer(
+        lambda path: NewsIndex.open(path, replace(config.index, path=str(path)), embedder)
+    )
+    try:
+        run = evaluate(clusters, summarizer)
+    except ImportError as exc:
+        raise NewsdeskError(str(exc)) from None
+    if args.json:
+        print(json.dumps(run.table()))
+        return 0
+    groups = (
+        report_groups(clusters)
+        if len(clusters) > 12
+        else [(f"all ({len(clusters)})", [c.cluster_id for c in clusters])]
+    )
+    print(markdown_table(run, groups))
+    print(
+        f"\nseconds per cluster (fresh index, ingest + summary): "
+        f"p50 {percentile(run.seconds, 0.5):.2f}, p95 {percentile(run.seconds, 0.95):.2f}"
+    )
+    return 0
+
+
 def _cmd_run(args, config) -> int:
     from bot.__main__ import run
 
@@ -230,6 +314,8 @@ COMMANDS = {
     "stats": _cmd_stats,
     "eval": _cmd_eval,
     "summary": _cmd_summary,
+    "topics": _cmd_topics,
+    "eval-summary": _cmd_eval_summary,
     "run": _cmd_run,
 }
 

@@ -27,6 +27,7 @@ from index.vectors import VectorIndex
 
 if TYPE_CHECKING:
     from index.summarize import SummaryDoc
+    from index.topics import Topic
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,21 @@ class NewsIndex:
             for d in [by_key[key]]
         )
         return Summary(topic=topic or "", lines=tuple(lines), sources=sources, articles=len(docs))
+
+    def topics(
+        self, *, days: int | None = None, now: date | None = None, max_topics: int = 10
+    ) -> list[Topic]:
+        """The main stories among the articles (of the last `days` before `now`), largest first."""
+        from index.topics import find_topics
+
+        since = (now or date.today()) - timedelta(days=days) if days else None
+        with self._lock:
+            passages = self._store.passages_since(since.isoformat() if since else "")
+            if not passages:
+                return []
+            stored = self._store.vectors([p.id for p in passages])
+        matrix = np.vstack([stored[p.id] for p in passages])
+        return find_topics(passages, matrix, max_topics=max_topics)
 
     def _summary_docs(self, topic: str | None, since: str, now: date | None) -> list[SummaryDoc]:
         """The articles to summarize: for a topic, only its relevant passages, by relevance."""

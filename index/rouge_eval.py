@@ -185,7 +185,8 @@ def engine_summarizer(
             index = make_index(Path(tmp) / "index")
             try:
                 index.ingest_articles(
-                    Article(title="", text=text, origin=f"document {i + 1}")
+                    # Bare texts: the citation is "document N".
+                    Article(title=f"document {i + 1}", text=text, origin=f"document {i + 1}")
                     for i, text in enumerate(cluster.documents)
                 )
                 return index.summarize(None, max_words=max_words).text

@@ -70,3 +70,43 @@ def test_cli_summary_json(tmp_path, capsys, sample_page, real_embedder):
     assert data["lines"] and data["sources"]
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", data["text"])}
     assert cited == {s["number"] for s in data["sources"]}
+
+
+def test_topics_on_the_sample_group_its_stories(seed_index):
+    topics = seed_index.topics()
+    assert [t.articles for t in topics] == [3, 1]
+    assert topics[0].label.startswith(("Putin agreed", "Ukraine won't", "Pence urges"))
+    assert topics[1].label.startswith("Israel's growing frustration")
+    assert topics[0].outlets == 1 and topics[0].newest == ""
+
+
+def test_summary_of_a_listed_topic_works(seed_index):
+    for topic in seed_index.topics():
+        summary = seed_index.summarize(topic.label)
+        assert summary.lines, topic.label
+
+
+def test_topics_window_excludes_old_and_undated_articles(seed_index):
+    from datetime import date
+
+    assert seed_index.topics(days=7, now=date(2025, 8, 17)) == []
+
+
+def test_cli_topics_and_eval_summary(tmp_path, capsys, sample_page, real_embedder):
+    from conftest import shared_path
+
+    index = str(tmp_path / "ix")
+    main(["--index", index, "ingest", str(sample_page)])
+    capsys.readouterr()
+    assert main(["--index", index, "topics"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. ") and "(3 articles, 1 outlet)" in out
+
+    clusters = shared_path("eval", "duc2004", "clusters_dev.jsonl")
+    assert main(["eval-summary", str(clusters), "--clusters", "1", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert {"newsdesk", "LexRank", "DPP", "Lead"} <= set(table)
+    for scores in table.values():
+        assert 0 < scores["rouge2"] < scores["rouge1"] < 100
+    # Far above a trivial summary: the lead baseline on this cluster is the floor.
+    assert table["newsdesk"]["rouge1"] > table["Lead"]["rouge1"]
