@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from index.config import DiscordConfig
 from index.records import Answer, Stats, Summary
+from index.topics import Topic
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ class Engine(Protocol):
     def stats(self) -> Stats: ...
 
     def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary: ...
+
+    def topics(self, *, days: int | None = None) -> list[Topic]: ...
 
 
 def intents() -> discord.Intents:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import discord
 
 from index.records import Answer, Hit, Source, Stats, Summary
+from index.topics import Topic
 
 MESSAGE_LIMIT = 2_000
 TITLE_LIMIT = 256
@@ -238,6 +239,31 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
     return fit(embed)
 
 
+def topics_embed(
+    topics: Sequence[Topic], newest: str = "", days: int | None = None
+) -> discord.Embed:
+    """The main stories, one numbered line each: label, articles, outlets, newest date."""
+    period = f" (last {days} days)" if days else ""
+    embed = discord.Embed(title=f"Main stories{period}", colour=SUMMARY_COLOUR)
+    if not topics:
+        embed.colour = ABSTAIN_COLOUR
+        embed.description = f"I have not read any news{period} yet."
+    else:
+        lines = []
+        for number, topic in enumerate(topics, 1):
+            counts = [f"{topic.articles} article{'s' if topic.articles != 1 else ''}"]
+            if topic.outlets:
+                counts.append(f"{topic.outlets} outlet{'s' if topic.outlets != 1 else ''}")
+            if topic.newest:
+                counts.append(f"newest {topic.newest}")
+            label = clip(escape(topic.label), 200)
+            lines.append(f"**{number}.** {label} — {', '.join(counts)}")
+        lines.append("\nUse `/summary topic:<story>` for the gist of one of them.")
+        embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
+    embed.set_footer(text=_freshness(newest))
+    return fit(embed)
+
+
 def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.Embed:
     """What the bot can do, how much news it has read and how fresh it is."""
     lines = [
@@ -251,6 +277,7 @@ def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.
         lines.append(f"• In {channels} I answer questions without a mention, when I know.")
     lines += [
         "• `/summary [topic] [days]` — a short summary of the news, with sources.",
+        "• `/topics [days]` — the main stories I have read about.",
         "• `/help` — this message.",
         "",
         "If the news I have read does not cover a question, I say so rather than guess.",

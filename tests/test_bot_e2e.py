@@ -24,6 +24,7 @@ from index.embedders import HashEmbedder
 from index.engine import NewsIndex
 from index.errors import StoreError
 from index.records import Answer, Article, Stats, Summary
+from index.topics import Topic
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "seed_news_page.txt"
 BRIDGE = Article(
@@ -66,6 +67,9 @@ class SpyEngine:
     def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary:
         return self.engine.summarize(topic, days=days)
 
+    def topics(self, *, days: int | None = None) -> list[Topic]:
+        return self.engine.topics(days=days)
+
     async def wait_answered(self, count: int, timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout):
             while len(self.questions) < count:
@@ -86,6 +90,9 @@ class BrokenEngine:
         raise self.error
 
     def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary:
+        raise self.error
+
+    def topics(self, *, days: int | None = None) -> list[Topic]:
         raise self.error
 
 
@@ -167,7 +174,7 @@ async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEn
         put = await server.wait_for_request(
             "PUT", rf"/applications/{server.app_id}/guilds/{server.guild_id}/commands"
         )
-    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary"]
+    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
     ask = next(c for c in put.json if c["name"] == "ask")
     assert [o["name"] for o in ask["options"]] == ["question"]
     assert not server.find_requests("PUT", r"/applications/\d+/commands")  # no global sync
@@ -182,7 +189,7 @@ async def test_without_dev_guild_commands_are_registered_globally(
 ) -> None:
     async with run(server, spy, dev_guild_id=None):
         put = await server.wait_for_request("PUT", rf"/applications/{server.app_id}/commands")
-    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary"]
+    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
     assert not server.find_requests("PUT", r"/applications/\d+/guilds/\d+/commands")
 
 
@@ -440,3 +447,46 @@ async def test_real_model_stays_silent_on_uncovered_question_in_answer_channel(
     assert only_embed(reply)["description"] == render.ABSTAIN_TEXT
     assert [replied_to(r) for r in server.messages_sent()] == [sentinel["id"]]
     assert uncovered["id"] != sentinel["id"]
+
+
+async def test_topics_is_deferred_then_lists_the_stories(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy):
+        interaction = await server.send_interaction("topics", {})
+        callback = await server.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
+        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    assert callback.json["type"] == 5
+    embed = only_embed(followup)
+    assert embed["title"] == "Main stories"
+    assert embed["description"].startswith("**1.** ")
+    assert "Bridge" in embed["description"] or "bridge" in embed["description"]
+    assert followup.json["allowed_mentions"]["parse"] == []
+
+
+async def test_topics_of_an_empty_window_says_so(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy):
+        interaction = await server.send_interaction("topics", {"days": 1})
+        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+    embed = only_embed(followup)
+    assert embed["title"] == "Main stories (last 1 days)"
+    assert "not read any news" in embed["description"]
+
+
+@pytest.mark.model
+async def test_real_model_topics_and_summary_of_a_listed_topic(
+    server: FakeDiscord, seed_index: NewsIndex
+) -> None:
+    async with run(server, seed_index):
+        listing = await server.send_interaction("topics", {})
+        topics_reply = await server.wait_for_request("POST", rf"/webhooks/\d+/{listing['token']}")
+        label = seed_index.topics()[0].label
+        asked = await server.send_interaction("summary", {"topic": label})
+        summary_reply = await server.wait_for_request("POST", rf"/webhooks/\d+/{asked['token']}")
+    topics_embed = only_embed(topics_reply)
+    assert "3 articles, 1 outlet" in topics_embed["description"]
+    summary_embed = only_embed(summary_reply)
+    assert "[1]" in summary_embed["description"] and "[2]" in summary_embed["description"]
+    for noise in ("Advertisement", "Getty Images", "Try Our AI Features"):
+        assert noise not in summary_embed["description"]
+    assert summary_embed["fields"][0]["value"].startswith("[1] ")

@@ -7,6 +7,7 @@ import pytest
 
 from bot import render
 from index.records import Answer, Hit, Passage, Source, Stats, Summary, SummaryLine
+from index.topics import Topic
 
 TEXT = (
     "Leaders met in Brussels on Monday. The EU agreed to fund the new bridge. "
@@ -224,4 +225,36 @@ def test_summary_with_many_sources_stays_within_limits() -> None:
     (field,) = embed.fields
     assert len(field.value) <= render.FIELD_VALUE_LIMIT
     assert field.value.splitlines()[-1].startswith("… and ")
+    assert len(embed) <= render.EMBED_TOTAL_LIMIT
+
+
+def make_topic(label: str, articles: int = 2, outlets: int = 1, newest: str = "") -> Topic:
+    return Topic(
+        label=label,
+        article_ids=tuple(range(articles)),
+        passage_ids=tuple(range(articles * 3)),
+        outlets=outlets,
+        newest=newest,
+        keywords=("bridge",),
+    )
+
+
+def test_topics_embed_lists_counts_and_only_known_dates() -> None:
+    embed = payload(
+        render.topics_embed(
+            [make_topic("Bridge *reopens*", 3, 2, "2025-06-02"), make_topic("Dam", 1, 0)],
+            newest="2025-06-02",
+            days=7,
+        )
+    )
+    assert embed["title"] == "Main stories (last 7 days)"
+    lines = embed["description"].splitlines()
+    assert lines[0] == "**1.** Bridge \\*reopens\\* — 3 articles, 2 outlets, newest 2025-06-02"
+    assert lines[1] == "**2.** Dam — 1 article"
+
+
+def test_topics_embed_with_many_long_labels_fits() -> None:
+    topics = [make_topic("x" * 1000, 5, 3, "2025-01-01") for _ in range(60)]
+    embed = render.topics_embed(topics)
+    assert len(embed.description) <= render.DESCRIPTION_LIMIT
     assert len(embed) <= render.EMBED_TOTAL_LIMIT

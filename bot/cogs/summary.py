@@ -1,4 +1,4 @@
-"""`/summary [topic] [days]`: an extractive summary of the news, with numbered sources."""
+"""`/summary [topic] [days]` (cited extractive summary) and `/topics [days]` (main stories)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot import render
 from bot.cogs.common import NO_PINGS, ephemeral_error, failed
 from index.records import Stats, Summary
+from index.topics import Topic
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -52,6 +53,27 @@ class Summaries(commands.Cog):
             await ephemeral_error(interaction, failed(exc, f"/summary {topic!r}", log))
             return
         embed = render.summary_embed(summary, stats.newest, days=days)
+        await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+
+    def _topics(self, days: int | None) -> tuple[list[Topic], Stats]:
+        """Runs in a worker thread: the main stories plus the stats for "news as of"."""
+        return self.engine.topics(days=days), self.engine.stats()
+
+    @app_commands.command(name="topics")
+    @app_commands.describe(days="Only news published in the last this many days")
+    async def topics(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, 365] | None = None,
+    ) -> None:
+        """List the main stories in the news I have read."""
+        await interaction.response.defer(thinking=True)
+        try:
+            found, stats = await asyncio.to_thread(self._topics, days)
+        except Exception as exc:
+            await ephemeral_error(interaction, failed(exc, "/topics", log))
+            return
+        embed = render.topics_embed(found, stats.newest, days=days)
         await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
 
 
