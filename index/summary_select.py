@@ -21,8 +21,12 @@ def select(
     bonus: Sequence[float],
     duplicates: Sequence[tuple[int, int]],
     budget: int,
+    scale: Sequence[float] | None = None,
 ) -> list[int]:
     """Return the indices of the chosen sentences, in the order chosen, within `budget` words.
+
+    `scale` multiplies each sentence's gain (a prior on the sentence itself, such as
+    being a document's lead); by default every sentence counts alike.
 
     Ties go to the earlier sentence, so the same input always gives the same choice.
     """
@@ -30,13 +34,16 @@ def select(
     for a, b in duplicates:
         clash.setdefault(a, set()).add(b)
         clash.setdefault(b, set()).add(a)
+    factor = [1.0] * len(words) if scale is None else list(scale)
     pool = [i for i in range(len(words)) if 0 < words[i] <= budget]
     covered: set[Hashable] = set()
     chosen: list[int] = []
     left = budget
     while pool:
         gains = [
-            (sum(weights.get(c, 0.0) for c in concepts[s] - covered) + bonus[s]) / words[s]
+            (sum(weights.get(c, 0.0) for c in concepts[s] - covered) + bonus[s])
+            * factor[s]
+            / words[s]
             for s in pool
         ]
         k = max(range(len(pool)), key=gains.__getitem__)  # first of equals: earliest

@@ -122,6 +122,31 @@ def test_reading_order_is_date_then_position():
     assert keys == sorted(keys)
 
 
+def test_scale_multiplies_a_sentences_gain():
+    from index.summary_select import select
+
+    concepts = [frozenset({"a", "b"}), frozenset({"a", "c"})]
+    weights = {"a": 1.0, "b": 1.0, "c": 1.0}
+    args = (concepts, [10, 10], weights, [0.0, 0.0], [(0, 1)], 10)
+    assert select(*args) == [0]  # a tie goes to the earlier sentence
+    assert select(*args, scale=[1.0, 1.5]) == [1]
+
+
+def test_lead_boost_prefers_a_documents_opening_sentence():
+    docs = [
+        SummaryDoc(
+            i,
+            "Officials closed the harbor at Varna after the storm sank two fishing boats.\n\n"
+            "The storm sank two fishing boats and the harbor at Varna stayed closed.",
+        )
+        for i in range(3)
+    ]
+    plain = summarize(docs, max_words=15, options=SummaryOptions(lead_boost=0.0))
+    boosted = summarize(docs, max_words=15)
+    assert [s.position for s in boosted] == [0]
+    assert [s.position for s in plain] in ([0], [1])
+
+
 def test_junk_questions_and_short_sentences_are_never_chosen():
     texts = " ".join(s.text for s in summarize(FLOOD, max_words=500))
     assert "Will the docks reopen" not in texts
