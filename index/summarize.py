@@ -29,6 +29,7 @@ from index.summary_text import (
     content_terms,
     is_dangling,
     is_usable,
+    normalize_quotes,
     raw_words,
     stem,
 )
@@ -164,7 +165,7 @@ def _read(
     for d, doc in enumerate(docs):
         position = 0
         for p, paragraph in enumerate(doc.paragraphs()):
-            for raw in split_sentences(paragraph):
+            for raw in split_sentences(normalize_quotes(paragraph)):
                 text = clean_sentence(raw)
                 words = raw_words(text)
                 tokens = [stem(w) for w in words]

@@ -46,9 +46,18 @@ _WORD = re.compile(r"[a-z0-9]+")
 _TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
 
 
+def normalize_quotes(text: str) -> str:
+    """Return `text` with newswire ``TeX-style'' quotation marks made plain double quotes.
+
+    Done before sentence splitting too: a sentence opening with ``, unlike one
+    opening with ", is not seen as a new sentence by the splitter.
+    """
+    return text.replace("``", '"').replace("''", '"')
+
+
 def clean_sentence(text: str) -> str:
     """Return `text` with wire-service typography normalised and a dateline removed."""
-    text = text.replace("``", '"').replace("''", '"')
+    text = normalize_quotes(text)
     text = _DATELINE.sub("", text.strip())
     text = re.sub(r"\s+_\s+", "—", text)  # DUC newswire writes a dash as " _ "
     return " ".join(text.split())

@@ -283,6 +283,20 @@ def test_sentence_filter(text, usable):
     assert is_usable(clean_sentence(text), 8) is usable
 
 
+def test_wire_quotes_open_a_new_sentence():
+    from index.summary_text import normalize_quotes
+
+    text = (
+        "Hun Sen rejected talks outside Cambodia on Friday after the election deadlock. "
+        "``All meetings must be held in the Kingdom of Cambodia,'' Hun Sen told reporters."
+    )
+    assert normalize_quotes("``no''") == '"no"'
+    sentences = summarize([SummaryDoc(i, text) for i in range(3)], max_words=200)
+    assert sentences
+    for s in sentences:  # the quotation is its own sentence, never glued to the one before
+        assert not ("deadlock." in s.text and "Kingdom" in s.text), s.text
+
+
 def test_datelines_and_wire_dashes_are_tidied():
     from index.summary_text import clean_sentence
 
