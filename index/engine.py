@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.answer import Confidence, Signals, best_sentence, coverage
+from index.answer import Confidence, Signals, best_sentence, coverage, idf_weights
 from index.chunker import chunk_text
 from index.config import IndexConfig
 from index.embedders import Embedder, LazyEmbedder
@@ -257,25 +257,32 @@ class NewsIndex:
 
     def answer(self, question: str, *, now: date | None = None) -> Answer:
         """The best passage for a question, or an abstention when the news does not cover it."""
+        answer, _ = self._answer(question, now)
+        return answer
+
+    def _answer(self, question: str, now: date | None) -> tuple[Answer, Signals | None]:
+        """The answer and the signals its confidence came from (for calibration)."""
         query = parse_query(question)
         if not query.text:
             raise InputError("the question is empty")
         with self._lock:
             vector = self.embedder.encode([query.text])[0]
-            hits = collapse_duplicates(self._retriever.search(query, k=10, now=now, vector=vector))[
-                :10
-            ]
+            hits = self._retriever.search(query, k=10, now=now, vector=vector)
+            hits = collapse_duplicates(hits)[:10]
             if not hits:
-                return Answer(question=query.text, abstained=True, confidence=0.0, hit=None)
+                return Answer(question=query.text, abstained=True, confidence=0.0, hit=None), None
             top = hits[0]
             span, sentence_sim = best_sentence(vector, top, self.embedder)
+            weights = idf_weights(query, *self._store.document_frequencies(query.terms))
+            article = self._store.article_text(top.passage.article_id)
         signals = Signals(
             dense=top.dense,
             sentence=sentence_sim,
-            coverage=coverage(query, f"{top.passage.title}\n{top.passage.text}"),
+            coverage=coverage(query, f"{top.passage.title}\n{top.passage.text}", weights),
+            article_coverage=coverage(query, article, weights),
         )
         confidence = self.confidence.probability(signals)
-        return Answer(
+        answer = Answer(
             question=query.text,
             abstained=confidence < self.confidence.threshold,
             confidence=confidence,
@@ -283,6 +290,7 @@ class NewsIndex:
             highlight=span,
             hits=tuple(hits),
         )
+        return answer, signals
 
     def stats(self) -> Stats:
         """How many articles and passages the index holds, and the newest article date."""

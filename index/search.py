@@ -19,14 +19,20 @@ from index.vectors import VectorIndex
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Weights of the fused score; chosen on the dev sets (see benchmarks/)."""
+    """Weights of the fused score, chosen on the dev sets (benchmarks/tune_fusion.py).
+
+    A passage scores `dense_weight` x its min-max normalised cosine plus the rest
+    x its normalised bm25; its article is scored the same way (best passage cosine,
+    whole-article bm25) and added with `article_weight`; a recency prior relative
+    to "now" is added on top.
+    """
 
     candidates: int = 50
-    dense_weight: float = 0.6  # the rest goes to the passage's bm25
-    article_weight: float = 0.0  # the whole article's bm25, added on top
-    recency_weight: float = 0.05  # always on: of two equal passages, the newer
-    time_word_weight: float = 0.25  # when the question says "today", "latest", ...
-    recency_days: float = 30.0
+    dense_weight: float = 0.8  # the rest goes to bm25
+    article_weight: float = 1.0  # the article's fused score, added to each of its passages
+    recency_weight: float = 1.2  # always on: of two similar passages, the newer
+    time_word_weight: float = 0.0  # extra when the question says "today", "latest", ...
+    recency_days: float = 14.0
     future_grace_days: int = 1  # articles dated after "now" (+ grace) are not yet written
 
 
@@ -161,17 +167,27 @@ class Retriever:
             return {pid: dense.get(pid, -1.0) for pid in passages}
         if mode == "lexical":
             return {pid: lexical.get(pid, 0.0) for pid in passages}
+        w = s.dense_weight
         dense_n = _minmax({pid: dense.get(pid, 0.0) for pid in passages})
         lexical_n = _minmax({pid: lexical.get(pid, 0.0) for pid in passages})
         article_n: dict[int, float] = {}
         if s.article_weight:
-            articles = {p.article_id for p in passages.values()}
-            article_scores = _minmax(self.store.article_lexical(query.match, list(articles)))
-            article_n = {pid: article_scores.get(p.article_id, 0.0) for pid, p in passages.items()}
+            # The article fused like its passages: for a one-passage article it adds
+            # nothing new, for a long one it says the whole story is on topic.
+            best: dict[int, float] = {}
+            for pid, p in passages.items():
+                best[p.article_id] = max(best.get(p.article_id, -1.0), dense.get(pid, 0.0))
+            article_lex = self.store.article_lexical(query.match, list(best))
+            fused = _minmax(best)
+            lex_n = _minmax({a: article_lex.get(a, 0.0) for a in best})
+            article_n = {
+                pid: w * fused[p.article_id] + (1 - w) * lex_n[p.article_id]
+                for pid, p in passages.items()
+            }
         time_weight = s.recency_weight + (s.time_word_weight if query.time_sensitive else 0.0)
         out = {}
         for pid, passage in passages.items():
-            score = s.dense_weight * dense_n[pid] + (1 - s.dense_weight) * lexical_n[pid]
+            score = w * dense_n[pid] + (1 - w) * lexical_n[pid]
             score += s.article_weight * article_n.get(pid, 0.0)
             score += time_weight * recency(passage.published, now, s.recency_days)
             out[pid] = score

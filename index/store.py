@@ -313,6 +313,28 @@ class Store:
             ).fetchall()
         return {int(r[0]): -float(r[1]) for r in rows}
 
+    def article_text(self, article_id: int) -> str:
+        """The whole text of an article, title first ("" when it is gone)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT title, text FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
+        return f"{row[0]}\n{row[1]}" if row else ""
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(number of passages, passages matching each term), for IDF weights."""
+        out: dict[str, int] = {}
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            for term in terms:
+                phrase = '"' + term.replace('"', "") + '"'
+                if phrase == '""':
+                    continue
+                out[term] = self._db.execute(
+                    "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)
+                ).fetchone()[0]
+        return int(total), out
+
     # -- statistics ---------------------------------------------------------
     def stats(self) -> Stats:
         with self._lock:

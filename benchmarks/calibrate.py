@@ -1,0 +1,146 @@
+"""Fit the abstention model (index.answer.Confidence) on a dev set, and print its trade-off.
+
+    python benchmarks/calibrate.py [--questions ../shared/eval/rtqa-gold/questions_mixed.jsonl]
+                                   [--corpus ../shared/eval/rtqa-gold/corpus.jsonl] [--cache DIR]
+
+Every question is asked through the engine (the bot's code path); the label is
+whether the passage it would show answers the question (always 0 for an
+unanswerable one). A logistic regression over the answer signals is fitted with
+Newton's method (numpy only, light L2); the threshold is the lowest that keeps
+`withheld_answerable` under --max-withheld. Folds give held-out figures, so the
+numbers baked into Confidence are not judged only on the data they came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from index.answer import Confidence, Signals
+from index.config import IndexConfig
+from index.evaluation import corpus_index, read_questions
+from index.matching import answers
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+FEATURES = [f.name for f in fields(Signals)]
+
+
+def collect(corpus: Path, questions: Path, cache: str | None):
+    """Per question: signals (n, d), shown-passage-answers label, answerable flag."""
+    rows, labels, answerable = [], [], []
+    with corpus_index(corpus, IndexConfig(), directory=cache) as index:
+        for q in read_questions(questions):
+            answer, signals = index._answer(q.question, q.date)
+            if signals is None:
+                continue
+            rows.append(signals.vector())
+            labels.append(bool(q.evidence) and answers(answer.hit.passage.text, q.evidence))
+            answerable.append(bool(q.evidence))
+    return np.asarray(rows), np.asarray(labels, float), np.asarray(answerable, bool)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) -> np.ndarray:
+    """[bias, weights...] of a logistic regression, by Newton's method."""
+    a = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(a.shape[1])
+    penalty = l2 * np.eye(a.shape[1])
+    penalty[0, 0] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(a @ w)))
+        gradient = a.T @ (p - y) + penalty @ w
+        hessian = (a * (p * (1 - p))[:, None]).T @ a + penalty
+        w -= np.linalg.solve(hessian, gradient)
+    return w
+
+
+def probabilities(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
+
+
+def tradeoff(p: np.ndarray, y: np.ndarray, answerable: np.ndarray, threshold: float) -> dict:
+    """What the bot does at one threshold: README metrics for abstention."""
+    shown = p >= threshold
+    return {
+        "threshold": threshold,
+        "shown": shown.mean(),
+        "precision_shown": y[shown].mean() if shown.any() else 1.0,
+        "answered_correctly": (shown & (y == 1))[answerable].mean(),
+        "withheld_answerable": (~shown)[answerable].mean(),
+        "abstained_unanswerable": (~shown)[~answerable].mean(),
+    }
+
+
+def choose_threshold(p, answerable, max_withheld: float) -> float:
+    """The highest threshold that withholds at most `max_withheld` of the answerable."""
+    best = 0.0
+    for t in np.round(np.arange(0.01, 1.0, 0.01), 2):
+        if (p[answerable] < t).mean() <= max_withheld:
+            best = float(t)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=EVAL / "rtqa-gold" / "corpus.jsonl")
+    parser.add_argument(
+        "--questions", type=Path, default=EVAL / "rtqa-gold" / "questions_mixed.jsonl"
+    )
+    parser.add_argument("--cache", help="index directory to build once and reuse")
+    parser.add_argument("--max-withheld", type=float, default=0.07)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+
+    x, y, answerable = collect(args.corpus, args.questions, args.cache)
+    print(f"{len(y)} questions, {answerable.sum()} answerable, {int(y.sum())} shown right")
+    for name, column in zip(FEATURES, x.T, strict=True):
+        print(
+            f"  {name:<18} answerable mean {column[answerable].mean():.3f}"
+            f"  unanswerable mean {column[~answerable].mean():.3f}"
+        )
+
+    # Held-out check: fit on k-1 folds, threshold on them, judge the left-out fold.
+    rng = np.random.default_rng(0)
+    fold = rng.permutation(len(y)) % args.folds
+    held = np.zeros(len(y), dtype=bool)
+    for k in range(args.folds):
+        train = fold != k
+        w = fit_logistic(x[train], y[train])
+        t = choose_threshold(probabilities(w, x[train]), answerable[train], args.max_withheld)
+        held[~train] = probabilities(w, x[~train]) >= t
+    print(
+        f"held-out ({args.folds} folds): withheld_answerable {(~held)[answerable].mean():.3f}"
+        f", abstained_unanswerable {(~held)[~answerable].mean():.3f}"
+        f", precision_shown {y[held].mean():.3f}"
+    )
+
+    w = fit_logistic(x, y)
+    p = probabilities(w, x)
+    threshold = choose_threshold(p, answerable, args.max_withheld)
+    defaults = dict(zip(["bias", *FEATURES], (round(float(v), 2) for v in w), strict=True))
+    print(
+        "Confidence("
+        + ", ".join(f"{k}={v}" for k, v in defaults.items())
+        + f", threshold={threshold})"
+    )
+    current = Confidence()
+    p_now = np.array([current.probability(Signals(*row)) for row in x])
+    print(f"\ntrade-off of the current defaults (threshold {current.threshold}):")
+    print(
+        "| threshold | shown | precision_shown | answered_correctly | withheld_answerable"
+        " | abstained_unanswerable |"
+    )
+    print("|---|---|---|---|---|---|")
+    for t in (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, current.threshold):
+        r = tradeoff(p_now, y, answerable, t)
+        print(
+            f"| {t:.2f} | {r['shown']:.3f} | {r['precision_shown']:.3f} | "
+            f"{r['answered_correctly']:.3f} | {r['withheld_answerable']:.3f} | "
+            f"{r['abstained_unanswerable']:.3f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
