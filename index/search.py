@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -115,8 +116,11 @@ class Retriever:
                 vector = self.embedder.encode([query.text])[0]
             dense = dict(self.vectors.search(vector, want))
         if mode in ("hybrid", "lexical"):
-            lexical = dict(self.store.lexical(query.match, want))
-        ids = list(dict.fromkeys([*dense, *lexical]))
+            lexical = self.store.lexical_all(query.match)
+            best_lexical = heapq.nlargest(want, lexical, key=lambda pid: (lexical[pid], -pid))
+        else:
+            best_lexical = []
+        ids = list(dict.fromkeys([*dense, *best_lexical]))
         passages = self.store.passages(ids)
         passages = {pid: p for pid, p in passages.items() if self._visible(p, now, since)}
         if not passages:
@@ -127,8 +131,6 @@ class Retriever:
                 stored = self.store.vectors(missing_dense)
                 for pid, vec in stored.items():
                     dense[pid] = float(vec @ vector)
-            missing_lex = [pid for pid in passages if pid not in lexical]
-            lexical.update(self.store.lexical_for(query.match, missing_lex))
         scores = self._fuse(query, passages, dense, lexical, now, mode)
         ranked = sorted(passages, key=lambda pid: (-scores[pid], pid))
         hits = [
@@ -177,7 +179,7 @@ class Retriever:
             best: dict[int, float] = {}
             for pid, p in passages.items():
                 best[p.article_id] = max(best.get(p.article_id, -1.0), dense.get(pid, 0.0))
-            article_lex = self.store.article_lexical(query.match, list(best))
+            article_lex = self.store.article_lexical(query.match)
             fused = _minmax(best)
             lex_n = _minmax({a: article_lex.get(a, 0.0) for a in best})
             article_n = {

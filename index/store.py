@@ -287,29 +287,31 @@ class Store:
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def lexical_for(self, match: str, ids: Sequence[int]) -> dict[int, float]:
-        """bm25 scores (higher is better) of the given passages for a MATCH expression."""
-        if not match or not ids:
+    def lexical_all(self, match: str) -> dict[int, float]:
+        """bm25 (higher is better) of every passage matching an FTS5 MATCH expression.
+
+        One pass over the posting lists: far cheaper than scoring chosen rowids
+        (`rowid IN (...)` makes FTS5 evaluate the match once per id).
+        """
+        if not match:
             return {}
-        marks = ",".join("?" * len(ids))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT rowid, bm25(passages_fts, 1.0, 0.3) FROM passages_fts"
-                f" WHERE passages_fts MATCH ? AND rowid IN ({marks})",
-                (match, *ids),
+                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) FROM passages_fts"
+                " WHERE passages_fts MATCH ?",
+                (match,),
             ).fetchall()
         return {int(r[0]): -float(r[1]) for r in rows}
 
-    def article_lexical(self, match: str, article_ids: Sequence[int]) -> dict[int, float]:
-        """bm25 scores (higher is better) of whole articles for a MATCH expression."""
-        if not match or not article_ids:
+    def article_lexical(self, match: str) -> dict[int, float]:
+        """bm25 scores (higher is better) of every whole article matching the expression."""
+        if not match:
             return {}
-        marks = ",".join("?" * len(article_ids))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT rowid, bm25(articles_fts, 1.0, 0.5) FROM articles_fts"
-                f" WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-                (match, *article_ids),
+                "SELECT rowid, bm25(articles_fts, 1.0, 0.5) FROM articles_fts"
+                " WHERE articles_fts MATCH ?",
+                (match,),
             ).fetchall()
         return {int(r[0]): -float(r[1]) for r in rows}
 
