@@ -27,6 +27,7 @@ from index.summary_text import (
     bigrams,
     clean_sentence,
     content_terms,
+    drop_weekdays,
     is_dangling,
     is_usable,
     normalize_quotes,
@@ -63,7 +64,8 @@ class SummaryDoc:
 
 @dataclass(frozen=True)
 class SummarySentence:
-    """One sentence of a summary: its document's text with whitespace and quotes tidied."""
+    """One sentence of a summary: its document's text with whitespace and quotes tidied
+    (and, in a summary of several documents, weekdays dropped)."""
 
     text: str
     doc_key: int | str
@@ -90,6 +92,7 @@ class SummaryOptions:
     query_boost: float = 2.0  # concepts with a query term weigh (1 + this) times more
     embedding_weight: float = 0.0  # bonus for closeness to the centroid; measured: no gain
     lead_boost: float = 0.5  # a document's opening sentence gains (1 + this) times as much
+    drop_weekdays: bool = True  # with several documents, "on Friday" goes (see drop_weekdays)
 
 
 DEFAULT_OPTIONS = SummaryOptions()
@@ -162,11 +165,14 @@ def _read(
     candidates: list[_Candidate] = []
     stats: dict[Concept, _ConceptStats] = {}
     seen: set[str] = set()
+    weekdays = options.drop_weekdays and len(docs) > 1
     for d, doc in enumerate(docs):
         position = 0
         for p, paragraph in enumerate(doc.paragraphs()):
             for raw in split_sentences(normalize_quotes(paragraph)):
                 text = clean_sentence(raw)
+                if weekdays:
+                    text = drop_weekdays(text)
                 words = raw_words(text)
                 tokens = [stem(w) for w in words]
                 concepts: set[Concept] = set(bigrams(tokens, words))

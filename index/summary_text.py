@@ -63,6 +63,45 @@ def clean_sentence(text: str) -> str:
     return " ".join(text.split())
 
 
+# A weekday, with the preposition or time of day that goes with it: "on Friday", "late
+# Sunday night", "said Monday". Not "Friday's", "Good Friday" or "The Sunday Times".
+_WEEKDAY = re.compile(
+    r"(?P<pre>\b(?:[Oo]n|early|late|last|this)\s+)?\b(?:Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday)\b(?:\s+(?:morning|afternoon|evening|night))?(?![\w'’-])"
+)
+
+
+def drop_weekdays(text: str) -> str:
+    """Return `text` without the weekdays that date its events: "Hun Sen on Friday
+    rejected..." -> "Hun Sen rejected...".
+
+    A weekday means something only beside its own article's date; a summary of
+    several articles shows neither, so there it would mislead (and it takes room).
+    Names such as "Good Friday" or "The Sunday Times" are kept.
+    """
+    parts, last = [], 0
+    for match in _WEEKDAY.finditer(text):
+        before = text[: match.start()].split()
+        after = text[match.end() :].split()
+        if not match.group("pre") and (
+            not before or not before[-1][0].islower() or before[-1].endswith(",")
+        ):
+            continue  # "Good Friday", "The Sunday Times", a list of days
+        if after and after[0][0].isupper():
+            continue  # "on Sunday Times"
+        parts.append(text[last : match.start()])
+        last = match.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    text = "".join(parts)
+    text = re.sub(r",\s*,", " ", text)  # "Milosevic, on Sunday, met" -> "Milosevic met"
+    text = re.sub(r"^\s*,\s*", "", text)  # "On Friday, the king..." -> "the king..."
+    text = re.sub(r"\s+([,.;:!])", r"\1", text)
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
 def is_usable(text: str, min_words: int) -> bool:
     """True when `text` is a whole declarative news sentence fit for a summary."""
     words = text.split()

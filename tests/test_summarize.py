@@ -76,8 +76,10 @@ def _normal(text: str) -> str:
 
 def _sentence_pool(docs) -> set[str]:
     from index.sentences import split_sentences
+    from index.summary_text import drop_weekdays
 
-    return {_normal(s) for d in docs for p in d.paragraphs() for s in split_sentences(p)}
+    pool = {_normal(s) for d in docs for p in d.paragraphs() for s in split_sentences(p)}
+    return pool | {drop_weekdays(s) for s in pool}  # "on Sunday" goes in multi-document summaries
 
 
 def _content(text: str) -> set[str]:
@@ -295,6 +297,34 @@ def test_wire_quotes_open_a_new_sentence():
     assert sentences
     for s in sentences:  # the quotation is its own sentence, never glued to the one before
         assert not ("deadlock." in s.text and "Kingdom" in s.text), s.text
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("Hun Sen on Friday rejected talks abroad.", "Hun Sen rejected talks abroad."),
+        ("On Sunday, Milosevic met Ivanov.", "Milosevic met Ivanov."),
+        ("Milosevic, on Sunday, met Ivanov.", "Milosevic met Ivanov."),
+        ("Pinochet was arrested Friday at a clinic.", "Pinochet was arrested at a clinic."),
+        ("Officials said late Tuesday night that it held.", "Officials said that it held."),
+        ("The parties agreed, the king said Monday.", "The parties agreed, the king said."),
+        ("The Sunday Times reported it.", "The Sunday Times reported it."),
+        ("The Good Friday agreement held.", "The Good Friday agreement held."),
+        ("Friday's vote was close.", "Friday's vote was close."),
+        ("Talks ran Monday-Friday in Rome.", "Talks ran Monday-Friday in Rome."),
+    ],
+)
+def test_weekdays_dropped(text, dropped):
+    from index.summary_text import drop_weekdays
+
+    assert drop_weekdays(text) == dropped
+
+
+def test_weekdays_stay_in_a_single_document_summary():
+    text = "The council approved the new bridge budget on Tuesday night after a long debate."
+    two = [SummaryDoc(i, text + " Engineers will start work in the spring.") for i in (1, 2)]
+    assert [s.text for s in summarize([SummaryDoc(1, text)])] == [text]
+    assert "Tuesday" not in " ".join(s.text for s in summarize(two))
 
 
 def test_datelines_and_wire_dashes_are_tidied():
