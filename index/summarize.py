@@ -3,7 +3,8 @@
 Concept coverage in the manner of Gillick & Favre (2009): concepts are stemmed
 word bigrams (and, at a lower weight, content words) that enough documents
 share; a concept's weight is the number of documents using it, each counting
-more when it uses the concept early. Sentences are then chosen greedily by
+more when it uses the concept early, and a sentence repeated word for word in
+another wire copy is no new evidence (nor a new candidate). Sentences are then chosen greedily by
 new concept weight per word until the word budget is spent, near-duplicates
 never both (see `index.summary_select`); a document's opening sentence, which
 in news states the story, gains `lead_boost` more (measured on the DUC tune
@@ -180,14 +181,19 @@ def _read(
                     concepts |= {
                         (t,) for t, w in zip(tokens, words, strict=True) if w not in STOPWORDS
                     }
+                # The same sentence in two wire copies (or twice in one page) counts once:
+                # as evidence of what the story is about, and as a candidate.
+                key = " ".join(tokens)
+                if key in seen:
+                    position += 1
+                    continue
+                seen.add(key)
                 for concept in concepts:
                     entry = stats.setdefault(concept, _ConceptStats({}))
                     entry.first.setdefault(d, position)
                     entry.sentences += 1
                     entry.early += 1 / (1 + position)
-                key = " ".join(tokens)  # the same sentence in two wire copies counts once
-                if is_usable(text, options.min_words) and key not in seen:
-                    seen.add(key)
+                if is_usable(text, options.min_words):
                     candidates.append(
                         _Candidate(
                             d,

@@ -149,6 +149,16 @@ def test_lead_boost_prefers_a_documents_opening_sentence():
     assert [s.position for s in plain] in ([0], [1])
 
 
+def test_wire_copies_count_once_as_evidence():
+    copy = "A local bakery in Riga won a national prize for its dark rye bread this week."
+    docs = [SummaryDoc(i, copy) for i in range(3)] + [
+        SummaryDoc(3, "The city council approved the bridge budget after a long debate."),
+        SummaryDoc(4, "Engineers said the bridge budget covers steel and labor costs."),
+    ]
+    texts = [s.text for s in summarize(docs, max_words=16)]
+    assert len(texts) == 1 and "bridge budget" in texts[0]  # two sources beat one, thrice
+
+
 def test_junk_questions_and_short_sentences_are_never_chosen():
     texts = " ".join(s.text for s in summarize(FLOOD, max_words=500))
     assert "Will the docks reopen" not in texts
