@@ -333,8 +333,10 @@ def test_weekdays_dropped(text, dropped):
 def test_weekdays_stay_in_a_single_document_summary():
     text = "The council approved the new bridge budget on Tuesday night after a long debate."
     two = [SummaryDoc(i, text + " Engineers will start work in the spring.") for i in (1, 2)]
-    assert [s.text for s in summarize([SummaryDoc(1, text)])] == [text]
-    assert "Tuesday" not in " ".join(s.text for s in summarize(two))
+    drop = SummaryOptions(drop_weekdays=True)
+    assert [s.text for s in summarize([SummaryDoc(1, text)], options=drop)] == [text]
+    assert "Tuesday" not in " ".join(s.text for s in summarize(two, options=drop))
+    assert "Tuesday" in " ".join(s.text for s in summarize(two))  # off by default
 
 
 def test_datelines_and_wire_dashes_are_tidied():
