@@ -3,13 +3,12 @@
 Concept coverage in the manner of Gillick & Favre (2009): concepts are stemmed
 word bigrams (and, at a lower weight, content words) that enough documents
 share; a concept's weight is the number of documents using it, each counting
-more when it uses the concept early, and a sentence repeated word for word in
-another wire copy is no new evidence (nor a new candidate). Sentences are then chosen greedily by
-new concept weight per word until the word budget is spent, near-duplicates
-never both (see `index.summary_select`); a document's opening sentence, which
-in news states the story, gains `lead_boost` more (measured on the DUC tune
-half: ROUGE-1 38.2 -> 39.0, ROUGE-2 unchanged at 10.2). Nothing here touches storage:
-callers pass texts and get sentences back.
+more when it uses the concept early. A sentence repeated word for word in
+another wire copy is no new evidence, nor a new candidate. Sentences are then
+chosen greedily by new concept weight per word until the word budget is spent,
+near-duplicates never both (see `index.summary_select`); a document's opening
+sentence, which in news states the story, gains `lead_boost` more. Nothing
+here touches storage: callers pass texts and get sentences back.
 """
 
 from __future__ import annotations
