@@ -34,6 +34,12 @@ class SearchSettings:
     recency_weight: float = 0.8  # always on: of two similar passages, the newer
     time_word_weight: float = 0.0  # extra when the question says "today", "latest", ...
     recency_days: float = 14.0
+    # News puts the facts first: a passage loses up to `position_weight` with its
+    # depth into the article, linearly over the first `position_span` passages.
+    position_weight: float = 0.2
+    position_span: int = 20
+    lead_weight: float = 0.0  # a bonus for an article's first passage
+    per_article: int = 3  # passages of one article before other articles get their turn
     future_grace_days: int = 1  # articles dated after "now" (+ grace) are not yet written
 
 
@@ -78,6 +84,24 @@ def collapse_duplicates(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
         else:
             kept.append((hit, shingles))
     return [hit for hit, _ in kept]
+
+
+def diversify(ranked: list[int], article_of: dict[int, int], per_article: int) -> list[int]:
+    """Keep the order, but let no article hold more than `per_article` places before the others.
+
+    Passages beyond an article's share follow, in order, after everything else.
+    """
+    first: list[int] = []
+    rest: list[int] = []
+    taken: dict[int, int] = {}
+    for pid in ranked:
+        article = article_of[pid]
+        if taken.get(article, 0) < per_article:
+            taken[article] = taken.get(article, 0) + 1
+            first.append(pid)
+        else:
+            rest.append(pid)
+    return first + rest
 
 
 def _with_outlet(hit: Hit, source: str) -> Hit:
@@ -133,6 +157,10 @@ class Retriever:
                     dense[pid] = float(vec @ vector)
         scores = self._fuse(query, passages, dense, lexical, now, mode)
         ranked = sorted(passages, key=lambda pid: (-scores[pid], pid))
+        if mode == "hybrid" and s.per_article:
+            ranked = diversify(
+                ranked, {pid: p.article_id for pid, p in passages.items()}, s.per_article
+            )
         hits = [
             Hit(
                 passage=passages[pid],
@@ -192,5 +220,7 @@ class Retriever:
             score = w * dense_n[pid] + (1 - w) * lexical_n[pid]
             score += s.article_weight * article_n.get(pid, 0.0)
             score += time_weight * recency(passage.published, now, s.recency_days)
+            score -= s.position_weight * min(passage.position, s.position_span) / s.position_span
+            score += s.lead_weight if passage.position == 0 else 0.0
             out[pid] = score
         return out
