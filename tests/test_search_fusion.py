@@ -153,3 +153,23 @@ def test_settings_are_frozen_defaults() -> None:
     s = SearchSettings()
     assert 0 < s.dense_weight < 1 and s.future_grace_days == 1
     assert replace(s, dense_weight=0.5).dense_weight == 0.5
+
+
+def test_no_article_takes_more_than_its_share_of_the_top_places() -> None:
+    from index.search import diversify
+
+    article_of = {1: 10, 2: 10, 3: 10, 4: 10, 5: 20, 6: 10, 7: 30}
+    assert diversify([1, 2, 3, 4, 5, 6, 7], article_of, 3) == [1, 2, 3, 5, 7, 4, 6]
+    assert diversify([5, 7], article_of, 1) == [5, 7]
+
+
+def test_an_early_passage_beats_the_same_words_deep_in_an_article(hash_index) -> None:
+    fact = "The bridge over the river will close for repairs in March."
+    filler = [f"Paragraph {i} of a long story about the weather in the hills." for i in range(30)]
+    deep = "\n\n".join([*filler, fact])
+    hash_index.ingest_articles(
+        [_article(deep, url="https://a.t/deep"), _article(fact, url="https://a.t/early"), *OTHERS]
+    )
+    hits = hash_index.search("When will the bridge over the river close?")
+    assert hits[0].passage.url == "https://a.t/early"
+    assert hits[0].passage.position == 0
