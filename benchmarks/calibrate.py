@@ -28,11 +28,15 @@ EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 FEATURES = [f.name for f in fields(Signals)]
 
 
-def collect(corpus: Path, questions: Path, cache: str | None):
+def collect(corpus: Path, questions: Path, cache: str | None, limit: int = 0):
     """Per question: signals (n, d), shown-passage-answers label, answerable flag."""
     rows, labels, answerable = [], [], []
+    asked = read_questions(questions)
+    if limit and limit < len(asked):
+        keep = np.random.default_rng(0).choice(len(asked), limit, replace=False)
+        asked = [asked[i] for i in sorted(keep)]
     with corpus_index(corpus, IndexConfig(), directory=cache) as index:
-        for q in read_questions(questions):
+        for q in asked:
             answer, signals = index._answer(q.question, q.date)
             if signals is None:
                 continue
@@ -42,16 +46,19 @@ def collect(corpus: Path, questions: Path, cache: str | None):
     return np.asarray(rows), np.asarray(labels, float), np.asarray(answerable, bool)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 50) -> np.ndarray:
-    """[bias, weights...] of a logistic regression, by Newton's method."""
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, l2: float = 1e-2, steps=50
+) -> np.ndarray:
+    """[bias, weights...] of a (row-weighted) logistic regression, by Newton's method."""
     a = np.hstack([np.ones((len(x), 1)), x])
+    weight = np.ones(len(y)) if weight is None else weight
     w = np.zeros(a.shape[1])
     penalty = l2 * np.eye(a.shape[1])
     penalty[0, 0] = 0.0  # the bias is not shrunk
     for _ in range(steps):
         p = 1 / (1 + np.exp(-(a @ w)))
-        gradient = a.T @ (p - y) + penalty @ w
-        hessian = (a * (p * (1 - p))[:, None]).T @ a + penalty
+        gradient = a.T @ (weight * (p - y)) + penalty @ w
+        hessian = (a * (weight * p * (1 - p))[:, None]).T @ a + penalty
         w -= np.linalg.solve(hessian, gradient)
     return w
 
@@ -89,12 +96,32 @@ def main() -> None:
         "--questions", type=Path, default=EVAL / "rtqa-gold" / "questions_mixed.jsonl"
     )
     parser.add_argument("--cache", help="index directory to build once and reuse")
+    parser.add_argument(
+        "--extra",
+        nargs=2,
+        metavar=("CORPUS", "QUESTIONS"),
+        default=(EVAL / "rtqa-evidence/corpus.jsonl", EVAL / "rtqa-evidence/questions.jsonl"),
+        type=Path,
+        help="a second set fitted on too (short passages, all answerable)",
+    )
+    parser.add_argument("--extra-cache", help="index directory for the extra corpus")
+    parser.add_argument("--extra-limit", type=int, default=400, help="questions sampled from it")
+    parser.add_argument("--signals", type=Path, help="npz file: reuse collected signals, or save")
     parser.add_argument("--max-withheld", type=float, default=0.07)
+    parser.add_argument("--extra-weight", type=float, default=0.1, help="weight of extra rows")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
 
-    x, y, answerable = collect(args.corpus, args.questions, args.cache)
+    if args.signals and args.signals.exists():
+        saved = np.load(args.signals)
+        x, y, answerable, ex, ey = (saved[k] for k in ("x", "y", "answerable", "ex", "ey"))
+    else:
+        x, y, answerable = collect(args.corpus, args.questions, args.cache)
+        ex, ey, _ = collect(*args.extra, args.extra_cache, args.extra_limit)
+        if args.signals:
+            np.savez(args.signals, x=x, y=y, answerable=answerable, ex=ex, ey=ey)
     print(f"{len(y)} questions, {answerable.sum()} answerable, {int(y.sum())} shown right")
+    print(f"extra set: {len(ey)} questions, {int(ey.sum())} shown right")
     for name, column in zip(FEATURES, x.T, strict=True):
         print(
             f"  {name:<18} answerable mean {column[answerable].mean():.3f}"
@@ -107,7 +134,11 @@ def main() -> None:
     held = np.zeros(len(y), dtype=bool)
     for k in range(args.folds):
         train = fold != k
-        w = fit_logistic(x[train], y[train])
+        w = fit_logistic(
+            np.vstack([x[train], ex]),
+            np.concatenate([y[train], ey]),
+            np.concatenate([np.ones(train.sum()), np.full(len(ey), args.extra_weight)]),
+        )
         t = choose_threshold(probabilities(w, x[train]), answerable[train], args.max_withheld)
         held[~train] = probabilities(w, x[~train]) >= t
     print(
@@ -116,9 +147,18 @@ def main() -> None:
         f", precision_shown {y[held].mean():.3f}"
     )
 
-    w = fit_logistic(x, y)
+    w = fit_logistic(
+        np.vstack([x, ex]),
+        np.concatenate([y, ey]),
+        np.concatenate([np.ones(len(y)), np.full(len(ey), args.extra_weight)]),
+    )
     p = probabilities(w, x)
     threshold = choose_threshold(p, answerable, args.max_withheld)
+    extra_shown = probabilities(w, ex) >= threshold
+    print(
+        f"extra set at that threshold: withheld {(~extra_shown).mean():.3f}, "
+        f"answered correctly {(extra_shown & (ey == 1)).mean():.3f}"
+    )
     defaults = dict(zip(["bias", *FEATURES], (round(float(v), 2) for v in w), strict=True))
     print(
         "Confidence("

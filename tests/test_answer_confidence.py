@@ -30,7 +30,7 @@ def test_confidence_grows_with_every_signal() -> None:
     model = Confidence()
     weak = Signals(dense=0.3, sentence=0.3, coverage=0.2, article_coverage=0.3)
     assert model.probability(weak) < model.threshold
-    for field in ("sentence", "coverage", "article_coverage"):
+    for field in ("dense", "sentence", "coverage"):
         stronger = Signals(**{**weak.__dict__, field: 0.9})
         assert model.probability(stronger) > model.probability(weak), field
     strong = Signals(dense=0.7, sentence=0.75, coverage=0.8, article_coverage=0.9)
