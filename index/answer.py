@@ -6,11 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-from index.embedders import Embedder
 from index.query import Query, content_terms
-from index.records import Hit
 from index.sentences import sentence_spans
 
 
@@ -19,12 +15,11 @@ class Signals:
     """What the confidence model looks at for the top hit."""
 
     dense: float  # cosine of question and passage
-    sentence: float  # cosine of question and the passage's best sentence
     coverage: float  # IDF-weighted share of the question's words found in the passage
     article_coverage: float  # the same over the passage's whole article
 
     def vector(self) -> list[float]:
-        return [self.dense, self.sentence, self.coverage, self.article_coverage]
+        return [self.dense, self.coverage, self.article_coverage]
 
 
 @dataclass(frozen=True)
@@ -36,15 +31,14 @@ class Confidence:
     questions at weight 0.1, so short passages are not all withheld).
     """
 
-    bias: float = -6.66
-    dense: float = 3.45
-    sentence: float = 5.94
-    coverage: float = 2.89
-    article_coverage: float = -0.36  # ~0 once short passages are in the fit
-    threshold: float = 0.17  # P(the shown passage answers); low: most misses are unanswerable
+    bias: float = -6.31
+    dense: float = 8.44
+    coverage: float = 3.4
+    article_coverage: float = -0.39  # ~0 once short passages are in the fit
+    threshold: float = 0.18  # P(the shown passage answers); low: most misses are unanswerable
 
     def probability(self, signals: Signals) -> float:
-        weights = [self.dense, self.sentence, self.coverage, self.article_coverage]
+        weights = [self.dense, self.coverage, self.article_coverage]
         z = self.bias + sum(w * x for w, x in zip(weights, signals.vector(), strict=True))
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
@@ -76,15 +70,15 @@ def coverage(query: Query, text: str, weights: Mapping[str, float] | None = None
 
 
 def best_sentence(
-    query_vector: np.ndarray, hit: Hit, embedder: Embedder
-) -> tuple[tuple[int, int] | None, float]:
-    """Return the span of the passage sentence closest to the question, and its cosine."""
-    spans = sentence_spans(hit.passage.text)
+    query: Query, text: str, weights: Mapping[str, float] | None = None
+) -> tuple[int, int] | None:
+    """The span of the sentence of `text` that covers most of the question (the first on ties).
+
+    Lexical on purpose: embedding every sentence of the shown passage cost more
+    than the rest of answering, and did not help the confidence model.
+    """
+    spans = sentence_spans(text)
     if not spans:
-        return None, 0.0
-    if len(spans) == 1:
-        return spans[0], hit.dense
-    vectors = embedder.encode([hit.passage.text[s:e] for s, e in spans])
-    sims = vectors @ query_vector
-    best = int(np.argmax(sims))
-    return spans[best], float(sims[best])
+        return None
+    scores = [coverage(query, text[start:end], weights) for start, end in spans]
+    return spans[max(range(len(spans)), key=lambda i: (scores[i], -i))]

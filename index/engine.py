@@ -272,12 +272,11 @@ class NewsIndex:
             if not hits:
                 return Answer(question=query.text, abstained=True, confidence=0.0, hit=None), None
             top = hits[0]
-            span, sentence_sim = best_sentence(vector, top, self.embedder)
             weights = idf_weights(query, *self._store.document_frequencies(query.terms))
             article = self._store.article_text(top.passage.article_id)
+        span = best_sentence(query, top.passage.text, weights)
         signals = Signals(
             dense=top.dense,
-            sentence=sentence_sim,
             coverage=coverage(query, f"{top.passage.title}\n{top.passage.text}", weights),
             article_coverage=coverage(query, article, weights),
         )

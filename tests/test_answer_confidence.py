@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from index.answer import Confidence, Signals, best_sentence, coverage, idf_weights
-from index.embedders import HashEmbedder
 from index.query import parse_query
-from index.records import Article, Hit, Passage
+from index.records import Article
 
 
 def test_coverage_counts_words_and_crude_stems() -> None:
@@ -26,25 +25,23 @@ def test_rare_words_weigh_more_in_idf_coverage() -> None:
     assert rare > 0.8 > 0.2 > common
 
 
-def test_confidence_grows_with_every_signal() -> None:
+def test_confidence_grows_with_the_passage_signals() -> None:
     model = Confidence()
-    weak = Signals(dense=0.3, sentence=0.3, coverage=0.2, article_coverage=0.3)
+    weak = Signals(dense=0.3, coverage=0.2, article_coverage=0.3)
     assert model.probability(weak) < model.threshold
-    for field in ("dense", "sentence", "coverage"):
+    for field in ("dense", "coverage"):
         stronger = Signals(**{**weak.__dict__, field: 0.9})
         assert model.probability(stronger) > model.probability(weak), field
-    strong = Signals(dense=0.7, sentence=0.75, coverage=0.8, article_coverage=0.9)
+    strong = Signals(dense=0.7, coverage=0.8, article_coverage=0.9)
     assert model.probability(strong) > model.threshold
 
 
-def test_best_sentence_marks_the_sentence_closest_to_the_question() -> None:
-    embedder = HashEmbedder()
+def test_best_sentence_marks_the_sentence_covering_the_question() -> None:
     text = "The council met on Tuesday. Ferry services across the strait resumed on Monday."
-    hit = Hit(passage=Passage(1, 1, 0, text, "", "", "", ""), score=1.0, dense=0.5)
-    vector = embedder.encode(["When did ferry services across the strait resume?"])[0]
-    (start, end), similarity = best_sentence(vector, hit, embedder)
+    query = parse_query("When did ferry services across the strait resume?")
+    start, end = best_sentence(query, text)
     assert text[start:end] == "Ferry services across the strait resumed on Monday."
-    assert 0 < similarity <= 1
+    assert best_sentence(query, "") is None
 
 
 def test_engine_abstains_on_an_unrelated_question_and_answers_a_covered_one(hash_index) -> None:
