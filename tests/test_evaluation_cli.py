@@ -1,0 +1,68 @@
+"""`newsdesk eval` end to end with the fake embedder: output shapes and errors."""
+
+from __future__ import annotations
+
+import json
+
+from index.cli import main
+from index.metrics import METRIC_KEYS
+
+CORPUS = [
+    {
+        "id": "a",
+        "title": "",
+        "source": "x.test",
+        "url": "https://x.test/a",
+        "published": "2022-06-10",
+        "text": "The ferry to the island resumed service on Monday.",
+    },
+    {
+        "id": "b",
+        "title": "",
+        "source": "x.test",
+        "url": "https://x.test/b",
+        "published": "2022-06-12",
+        "text": "The council approved a budget for new roads.",
+    },
+]
+QUESTIONS = [
+    {
+        "id": "1",
+        "question": "When did the ferry to the island resume?",
+        "evidence": ["ferry to the island resumed"],
+        "date": "2022-06-16",
+    },
+    {"id": "2", "question": "Who won the chess final?", "evidence": [], "date": "2022-06-16"},
+]
+
+
+def _files(tmp_path):
+    corpus, questions, config = (tmp_path / n for n in ("c.jsonl", "q.jsonl", "config.toml"))
+    corpus.write_text("\n".join(json.dumps(r) for r in CORPUS))
+    questions.write_text("\n".join(json.dumps(r) for r in QUESTIONS))
+    config.write_text('[index]\nmodel = "hash-256"\n')
+    return corpus, questions, config
+
+
+def test_json_output_has_three_pipelines_with_every_metric(tmp_path, capsys) -> None:
+    corpus, questions, config = _files(tmp_path)
+    args = ["--config", str(config), "eval", "--corpus", str(corpus), "--questions"]
+    assert main([*args, str(questions), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert list(results) == ["full", "lexical", "dense"]
+    for metrics in results.values():
+        assert list(metrics) == list(METRIC_KEYS)
+        assert (metrics["answerable"], metrics["unanswerable"]) == (1, 1)
+    assert results["lexical"]["recall@1"] == 1.0
+    assert results["dense"]["withheld_answerable"] == 0.0
+
+
+def test_table_output_and_a_missing_file_is_one_error_line(tmp_path, capsys) -> None:
+    corpus, questions, config = _files(tmp_path)
+    args = ["--config", str(config), "eval", "--corpus", str(corpus), "--questions"]
+    assert main([*args, str(questions)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["metric", "full", "lexical", "dense"]
+    assert main([*args, str(tmp_path / "missing.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsdesk: error:") and "missing.jsonl" in err
