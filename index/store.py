@@ -287,19 +287,20 @@ class Store:
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def lexical_all(self, match: str) -> dict[int, float]:
-        """bm25 (higher is better) of every passage matching an FTS5 MATCH expression.
+    def lexical_all(self, match: str, limit: int = 5000) -> dict[int, float]:
+        """bm25 (higher is better) of the `limit` best passages matching an FTS5 expression.
 
         One pass over the posting lists: far cheaper than scoring chosen rowids
-        (`rowid IN (...)` makes FTS5 evaluate the match once per id).
+        (`rowid IN (...)` makes FTS5 evaluate the match once per id). Passages
+        beyond `limit` match so weakly that they count as not matching.
         """
         if not match:
             return {}
         with self._lock:
             rows = self._db.execute(
-                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) FROM passages_fts"
-                " WHERE passages_fts MATCH ?",
-                (match,),
+                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS s FROM passages_fts"
+                " WHERE passages_fts MATCH ? ORDER BY s LIMIT ?",
+                (match, limit),
             ).fetchall()
         return {int(r[0]): -float(r[1]) for r in rows}
 
