@@ -50,7 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", required=True, help="questions .jsonl with evidence")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument(
-        "--cache", metavar="DIR", help="build the index in DIR and reuse it on later runs"
+        "--cache",
+        metavar="DIR",
+        help="build the index in DIR and reuse it on later runs (one corpus per DIR; "
+        "delete it after changing passage_tokens)",
     )
 
     summary = commands.add_parser("summary", help="summarize the news about a topic, with sources")
