@@ -37,6 +37,7 @@ def chunk_text(
     *,
     target: int = 120,
     limit: int = 256,
+    keep_paragraphs: bool = True,
 ) -> list[Chunk]:
     """Pack the sentences of `text` into passages of about `target` tokens.
 
@@ -65,7 +66,7 @@ def chunk_text(
             # Keep a short paragraph whole: start it afresh rather than split it.
             chunks.append(Chunk(_join(current), size + SPECIAL_TOKENS))
             current, size = [], 0
-        elif current and new_paragraph and size >= budget // 2:
+        elif keep_paragraphs and current and new_paragraph and size >= budget // 2:
             rest = _paragraph_tokens(sentences, index)
             if size + rest > budget and rest <= budget:
                 chunks.append(Chunk(_join(current), size + SPECIAL_TOKENS))
