@@ -33,6 +33,9 @@ class Passage:
     source: str
     url: str
     published: str
+    # The day newsdesk read the article: places an undated article in a "last N days"
+    # window; never shown as its date.
+    ingested: str = ""
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,8 @@ class Retriever:
         return hits[: max(k, 1) * 3] if mode == "hybrid" else hits[:k]
 
     def _visible(self, passage: Passage, now: date | None, since: str) -> bool:
-        if since and passage.published and passage.published < since:
-            return False
-        if since and not passage.published:
+        # An undated article counts in a "last N days" window from the day it was read.
+        if since and (passage.published or passage.ingested) < since:
             return False
         if now is not None and passage.published:
             day = to_date(passage.published)

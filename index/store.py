@@ -90,7 +90,8 @@ class NewPassage:
 
 
 _PASSAGE_SELECT = """
-    SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published
+    SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published,
+           substr(a.ingested_at, 1, 10)
     FROM passages p JOIN articles a ON a.id = p.article_id
 """
 
@@ -264,11 +265,16 @@ class Store:
         return [Passage(*row) for row in rows]
 
     def passages_since(self, since: str) -> list[Passage]:
-        """Every passage of articles published on or after `since` ("" means all)."""
+        """Every passage of articles published on or after `since` ("" means all).
+
+        An undated article counts from the day it was ingested.
+        """
         with self._lock:
             if since:
                 rows = self._db.execute(
-                    f"{_PASSAGE_SELECT} WHERE a.published >= ? ORDER BY p.id", (since,)
+                    f"{_PASSAGE_SELECT} WHERE COALESCE(NULLIF(a.published, ''),"
+                    " substr(a.ingested_at, 1, 10)) >= ? ORDER BY p.id",
+                    (since,),
                 ).fetchall()
             else:
                 rows = self._db.execute(f"{_PASSAGE_SELECT} ORDER BY p.id").fetchall()

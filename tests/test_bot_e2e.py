@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -464,8 +464,17 @@ async def test_topics_is_deferred_then_lists_the_stories(
     assert followup.json["allowed_mentions"]["parse"] == []
 
 
-async def test_topics_of_an_empty_window_says_so(server: FakeDiscord, spy: SpyEngine) -> None:
-    async with run(server, spy):
+class AYearLaterEngine(SpyEngine):
+    """The same index asked a year from now: nothing was read in the last days."""
+
+    def topics(self, *, days: int | None = None) -> list[Topic]:
+        return self.engine.topics(days=days, now=date.today() + timedelta(days=365))
+
+
+async def test_topics_of_an_empty_window_says_so(
+    server: FakeDiscord, hash_engine: NewsIndex
+) -> None:
+    async with run(server, AYearLaterEngine(hash_engine)):
         interaction = await server.send_interaction("topics", {"days": 1})
         followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
     embed = only_embed(followup)

@@ -86,10 +86,15 @@ def test_summary_of_a_listed_topic_works(seed_index):
         assert summary.lines, topic.label
 
 
-def test_topics_window_excludes_old_and_undated_articles(seed_index):
-    from datetime import date
+def test_undated_articles_count_in_a_window_from_the_day_they_were_read(seed_index):
+    from datetime import date, timedelta
 
-    assert seed_index.topics(days=7, now=date(2025, 8, 17)) == []
+    today = date.today()
+    assert [t.articles for t in seed_index.topics(days=7, now=today)] == [3, 1]
+    assert seed_index.summarize("Ukraine security guarantees", days=7, now=today).lines
+    later = today + timedelta(days=30)
+    assert seed_index.topics(days=7, now=later) == []
+    assert not seed_index.summarize("Ukraine security guarantees", days=7, now=later).lines
 
 
 def test_cli_topics_and_eval_summary(tmp_path, capsys, sample_page, real_embedder):
