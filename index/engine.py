@@ -19,7 +19,7 @@ from index.config import IndexConfig
 from index.embedders import Embedder, LazyEmbedder
 from index.errors import InputError, StoreError
 from index.query import parse_query
-from index.readers import read_path
+from index.readers import expand_paths, read_path
 from index.records import Answer, Article, Hit, Source, Stats, Summary, SummaryLine
 from index.search import Retriever, SearchSettings, collapse_duplicates
 from index.store import NewPassage, Store, article_key, content_hash
@@ -138,7 +138,9 @@ class NewsIndex:
         published: str = "",
         progress: bool = False,
     ) -> IngestReport:
-        """Read and ingest files; `source`, `url`, `published` describe each file's first article.
+        """Read and ingest files, URLs and directories of input files.
+
+        `source`, `url` and `published` describe each file's first article.
 
         They fill only what the input does not say (a scraped page's related
         articles keep their own outlet). A file that cannot be read is reported
@@ -147,7 +149,10 @@ class NewsIndex:
         problems: list[str] = []
 
         def articles() -> Iterator[Article]:
-            for path in paths:
+            for path in expand_paths(paths):
+                if isinstance(path, InputError):
+                    problems.append(str(path))
+                    continue
                 try:
                     first = True
                     for item in read_path(path):

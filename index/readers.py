@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from index.errors import InputError
@@ -85,6 +85,47 @@ def read_text(text: str, *, name: str, kind: str = "") -> Iterator[Article | str
     if not articles:
         raise InputError(f"{name}: no article text found")
     yield from map(_clip, articles)
+
+
+INPUT_SUFFIXES = (
+    ".txt",
+    ".html",
+    ".htm",
+    ".xml",
+    ".rss",
+    ".atom",
+    ".jsonl",
+    ".jsonl.gz",
+    ".ndjson",
+    ".md",
+)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[str | Path]:
+    """Yield URLs and files as given, and for a directory the input files inside it.
+
+    A directory is walked recursively in name order; hidden files and files of
+    other types (images, archives...) inside it are skipped. Raises nothing:
+    a directory with no input file yields an InputError for the caller to report.
+    """
+    for path in paths:
+        if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+            yield path
+            continue
+        path = Path(path)
+        if not path.is_dir():
+            yield path
+            continue
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and p.name.lower().endswith(INPUT_SUFFIXES)
+        )
+        if not found:
+            yield InputError(f"{path}: no input files (.txt, .html, .xml, .jsonl...) inside")
+        yield from found
 
 
 def read_url(url: str) -> Iterator[Article | str]:

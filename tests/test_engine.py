@@ -203,3 +203,17 @@ def test_stats(hash_index, sample_page):
     assert (hash_index.path / DB_FILE).exists()
     assert json.loads(hash_index._store.get_meta("model"))["name"] == "hash-256"
     assert np.array_equal(hash_index._vectors.ids(), hash_index._store.passage_ids())
+
+
+def test_a_directory_is_ingested_file_by_file(hash_index, sample_page, tmp_path):
+    folder = tmp_path / "news"
+    (folder / "more").mkdir(parents=True)
+    (folder / "page.txt").write_text(sample_page.read_text())
+    (folder / "more" / "wire.jsonl").write_text('{"title": "Dam", "text": "The dam opened."}\n')
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\x00")  # not an input type: skipped
+    (folder / ".hidden.txt").write_text("Hidden notes are not news.")
+    report = hash_index.ingest_paths([folder])
+    assert report.articles_added == 5 and report.problems == ()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no input files" in hash_index.ingest_paths([empty]).problems[0]
