@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -29,8 +30,8 @@ def is_url(value: str) -> bool:
 
 def fetch(url: str) -> Fetched:
     """GET `url`; raise InputError with a one-line reason on any failure."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             body = response.read(MAX_BYTES + 1)
             if len(body) > MAX_BYTES:
@@ -46,3 +47,7 @@ def fetch(url: str) -> Fetched:
         raise InputError(f"{url}: cannot fetch ({exc.reason})") from None
     except TimeoutError:
         raise InputError(f"{url}: timed out after {TIMEOUT_SECONDS} s") from None
+    except ValueError as exc:  # urllib lets some malformed addresses through: "http://["
+        raise InputError(f"{url}: not a valid address ({exc})") from None
+    except (OSError, http.client.HTTPException) as exc:  # e.g. the connection reset mid-body
+        raise InputError(f"{url}: cannot fetch ({exc or type(exc).__name__})") from None

@@ -83,3 +83,9 @@ def test_engine_ingests_urls_beside_files(hash_index, server, sample_page):
     report = hash_index.ingest_paths([f"{server}/feed", str(sample_page), f"{server}/missing"])
     assert report.articles_added == 5
     assert len(report.problems) == 1 and "404" in report.problems[0]
+
+
+@pytest.mark.parametrize("url", ["http://[", "http://127.0.0.1:abc/"])
+def test_malformed_url_is_an_input_error(url):
+    with pytest.raises(InputError, match=r"^http://.*: (not a valid address|cannot fetch)"):
+        list(read_path(url))
