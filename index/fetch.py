@@ -36,6 +36,8 @@ def fetch(url: str) -> Fetched:
             body = response.read(MAX_BYTES + 1)
             if len(body) > MAX_BYTES:
                 raise InputError(f"{url}: larger than {MAX_BYTES // 2**20} MiB")
+            if response.length:  # read(n) returns what came before a close, without an error
+                raise InputError(f"{url}: the connection closed after {len(body)} bytes")
             return Fetched(
                 url=response.geturl(),
                 content_type=response.headers.get_content_type(),

@@ -27,6 +27,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         "/feed": ("application/rss+xml", FEED),
         "/page": ("text/html; charset=utf-8", PAGE),
         "/empty": ("text/plain", b""),
+        "/truncated": ("text/plain", b"The first half of an article"),
     }
 
     def do_GET(self):
@@ -36,7 +37,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         kind, body = self.routes[self.path]
         self.send_response(200)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
+        # /truncated promises more than it sends; the HTTP/1.0 server then closes.
+        extra = 1000 if self.path == "/truncated" else 0
+        self.send_header("Content-Length", str(len(body) + extra))
         self.end_headers()
         self.wfile.write(body)
 
@@ -89,3 +92,8 @@ def test_engine_ingests_urls_beside_files(hash_index, server, sample_page):
 def test_malformed_url_is_an_input_error(url):
     with pytest.raises(InputError, match=r"^http://.*: (not a valid address|cannot fetch)"):
         list(read_path(url))
+
+
+def test_a_body_cut_short_is_not_ingested(server):
+    with pytest.raises(InputError, match="closed after 28 bytes"):
+        list(read_path(f"{server}/truncated"))
