@@ -316,9 +316,8 @@ class NewsIndex:
         """
         from index.summarize import summarize
 
-        since = (now or date.today()) - timedelta(days=days) if days else None
         with self._lock:
-            docs = self._summary_docs(topic, since.isoformat() if since else "", now)
+            docs = self._summary_docs(topic, _since(days, now), now)
         chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
         by_key = {doc.key: doc for doc in docs}
         numbers: dict[int | str, int] = {}
@@ -341,9 +340,8 @@ class NewsIndex:
         """The main stories among the articles (of the last `days` before `now`), largest first."""
         from index.topics import find_topics
 
-        since = (now or date.today()) - timedelta(days=days) if days else None
         with self._lock:
-            passages = self._store.passages_since(since.isoformat() if since else "")
+            passages = self._store.passages_since(_since(days, now))
             if not passages:
                 return []
             stored = self._store.vectors([p.id for p in passages])
@@ -386,6 +384,20 @@ class NewsIndex:
             )
         docs.sort(key=lambda d: (d.published, d.key))
         return docs
+
+
+def _since(days: int | None, now: date | None) -> str:
+    """The first day (ISO) of the `days` before `now`; "" for no limit.
+
+    A window reaching past year 1 (`--days 1000000`) has no limit rather than
+    overflowing the date.
+    """
+    if not days:
+        return ""
+    today = now or date.today()
+    if days >= (today - date.min).days:
+        return ""
+    return (today - timedelta(days=days)).isoformat()
 
 
 def _fill(article: Article, source: str, url: str, published: str) -> Article:

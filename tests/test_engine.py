@@ -217,3 +217,11 @@ def test_a_directory_is_ingested_file_by_file(hash_index, sample_page, tmp_path)
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "no input files" in hash_index.ingest_paths([empty]).problems[0]
+
+
+def test_a_days_window_past_year_one_means_no_limit(hash_index, sample_page):
+    hash_index.ingest_paths([sample_page])
+    today = date(2025, 8, 20)
+    assert hash_index.topics(days=10**6, now=today) == hash_index.topics(now=today)
+    everything = hash_index.summarize("Gaza", now=today)
+    assert hash_index.summarize("Gaza", days=10**6, now=today) == everything
