@@ -124,10 +124,13 @@ def passage_markdown(text: str, highlight: tuple[int, int] | None, limit: int) -
 
 
 def _linked_title(hit: Hit, limit: int) -> str:
-    """The headline as markdown, linked when the passage has a web url."""
-    title = clip(escape(hit.passage.title or "Untitled"), limit)
+    """The headline as markdown within `limit` chars, linked when the passage has a web url
+    short enough to fit beside it."""
+    title = escape(hit.passage.title or "Untitled")
     url = _web_url(hit.passage.url)
-    return f"[{title}]({url})" if url else title
+    if url and len(url) + 5 <= limit:  # "[t](url)": room for a title of one char or more
+        return f"[{clip(title, limit - len(url) - 4)}]({url})"
+    return clip(title, limit)
 
 
 def _outlet(hit: Hit) -> str:

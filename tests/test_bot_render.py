@@ -137,6 +137,16 @@ def test_abstention_says_so_and_labels_closest_headline() -> None:
     assert embed.footer.text == "news as of 2025-08-18"
 
 
+def test_abstention_with_a_huge_url_keeps_the_field_within_limits() -> None:
+    url = "https://example.com/" + "a" * 3000
+    embed = render.answer_embed(make_answer(abstained=True, title="T" * 1000, url=url))
+    (field,) = embed.fields
+    assert len(field.value) <= render.FIELD_VALUE_LIMIT
+    assert field.value.startswith("TTT") and field.value.endswith("(Example News)")
+    short = render.answer_embed(make_answer(abstained=True, title="T" * 1000))
+    assert short.fields[0].value.startswith("[TTT")  # a url that fits is still linked
+
+
 def test_abstention_without_any_hit() -> None:
     answer = Answer("q", abstained=True, confidence=0.0, hit=None)
     embed = render.answer_embed(answer)
