@@ -257,13 +257,6 @@ class Store:
             rows = self._db.execute("SELECT id FROM passages ORDER BY id").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def article_passages(self, article_id: int) -> list[Passage]:
-        with self._lock:
-            rows = self._db.execute(
-                f"{_PASSAGE_SELECT} WHERE p.article_id = ? ORDER BY p.position", (article_id,)
-            ).fetchall()
-        return [Passage(*row) for row in rows]
-
     def passages_since(self, since: str) -> list[Passage]:
         """Every passage of articles published on or after `since` ("" means all).
 
@@ -281,18 +274,6 @@ class Store:
         return [Passage(*row) for row in rows]
 
     # -- lexical search -----------------------------------------------------
-    def lexical(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """Return (passage id, bm25 score; higher is better) for an FTS5 MATCH expression."""
-        if not match:
-            return []
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS s FROM passages_fts"
-                " WHERE passages_fts MATCH ? ORDER BY s LIMIT ?",
-                (match, limit),
-            ).fetchall()
-        return [(int(r[0]), -float(r[1])) for r in rows]
-
     def lexical_all(self, match: str, limit: int = 5000) -> dict[int, float]:
         """bm25 (higher is better) of the `limit` best passages matching an FTS5 expression.
 
