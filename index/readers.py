@@ -8,6 +8,7 @@ from pathlib import Path
 
 from index.errors import InputError
 from index.feeds import looks_like_feed, read_feed
+from index.fetch import fetch, is_url
 from index.html import read_html
 from index.jsonl import read_jsonl
 from index.page import read_page
@@ -109,7 +110,7 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[str | Path]:
     a directory with no input file yields an InputError for the caller to report.
     """
     for path in paths:
-        if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+        if isinstance(path, str) and is_url(path):
             yield path
             continue
         path = Path(path)
@@ -130,8 +131,6 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[str | Path]:
 
 def read_url(url: str) -> Iterator[Article | str]:
     """Yield the articles of a page or feed fetched from `url` (problems as strings)."""
-    from index.fetch import fetch
-
     fetched = fetch(url)
     text, warning = decode(fetched.body, url)
     if warning:
@@ -151,7 +150,7 @@ def read_url(url: str) -> Iterator[Article | str]:
 
 def read_path(path: str | Path) -> Iterator[Article | str]:
     """Yield the articles of one input file or URL, and one-line problems as strings."""
-    if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+    if isinstance(path, str) and is_url(path):
         yield from read_url(path)
         return
     path = Path(path)
