@@ -20,7 +20,8 @@ def strip_mentions(content: str, user_id: int) -> str:
 
 
 def looks_like_question(content: str) -> bool:
-    """True when the text ends in "?" (ignoring trailing space) or starts with a question word.
+    """True when a "?" is among the last three characters ("really?!", "(when?)", trailing
+    space ignored) or the text starts with a question word.
 
     Used only where the bot answers unprompted, so a false positive costs an
     engine call, never a reply: those are sent only when the engine answers.

@@ -13,7 +13,7 @@ SPECIAL_TOKENS = 2
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage's text and its sentences' character spans within it."""
+    """A passage's text and its length in model tokens, special tokens included."""
 
     text: str
     tokens: int

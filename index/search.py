@@ -130,7 +130,9 @@ class Retriever:
         since: str = "",
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """Return up to k hits, best first. `mode` is "hybrid", "dense" or "lexical"."""
+        """Return hits, best first: up to k, or in "hybrid" mode up to 3k so that callers
+        still have k after collapsing duplicates. `mode` is "hybrid", "dense" or "lexical";
+        `since` (ISO date) leaves out older articles, `now` articles not yet written."""
         s = self.settings
         want = s.candidates if mode == "hybrid" else k
         if since or now is not None:
