@@ -75,8 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     duc.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
     duc.add_argument("--json", action="store_true", help="print one JSON object")
 
-    run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
-    run.set_defaults(needs_index=False)
+    commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     return parser
 
 
