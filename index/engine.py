@@ -69,8 +69,12 @@ class NewsIndex:
         self.confidence = confidence or Confidence()
         self._lock = threading.RLock()
         self._store = Store(path / DB_FILE)
-        self._check_model()
-        self._vectors = self._load_vectors()
+        try:
+            self._check_model()
+            self._vectors = self._load_vectors()
+        except BaseException:
+            self._store.close()  # the caller gets no index to close
+            raise
         self._retriever = Retriever(
             self._store, self._vectors, embedder, settings or SearchSettings()
         )

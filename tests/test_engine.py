@@ -145,6 +145,23 @@ def test_index_built_with_another_model_is_refused(tmp_path, sample_page):
         _open(tmp_path, HashEmbedder(dim=128))
 
 
+def test_a_refused_index_closes_its_database(tmp_path, monkeypatch):
+    import index.engine
+
+    closed = []
+
+    class Recording(index.engine.Store):
+        def close(self):
+            closed.append(True)
+            super().close()
+
+    _open(tmp_path).close()
+    monkeypatch.setattr(index.engine, "Store", Recording)
+    with pytest.raises(StoreError):
+        _open(tmp_path, HashEmbedder(dim=128))
+    assert closed == [True]
+
+
 def test_bad_files_are_reported_and_good_ones_ingested(hash_index, sample_page, tmp_path):
     binary = tmp_path / "photo.jpg"
     binary.write_bytes(b"\xff\xd8\xff\x00\x00JFIF")
