@@ -149,7 +149,7 @@ def summarize(
         [c.words for c in candidates],
         weights,
         bonus,
-        _duplicate_pairs(candidates, options.duplicate_cosine),
+        _duplicate_test(candidates, options.duplicate_cosine),
         max_words,
         [1 + options.lead_boost if c.position == 0 else 1.0 for c in candidates],
     )
@@ -274,16 +274,14 @@ def _sentence_bonus(
     return [float(b) * unit for b in bonus]
 
 
-def _duplicate_pairs(candidates: list[_Candidate], threshold: float) -> list[tuple[int, int]]:
-    """Pairs of candidates whose content words overlap at cosine >= `threshold`."""
-    pairs = []
-    for i, first in enumerate(candidates):
-        a = first.content
-        for j in range(i + 1, len(candidates)):
-            b = candidates[j].content
-            if a and b and len(a & b) >= threshold * math.sqrt(len(a) * len(b)):
-                pairs.append((i, j))
-    return pairs
+def _duplicate_test(candidates: list[_Candidate], threshold: float) -> Callable[[int, int], bool]:
+    """Whether two candidates' content words overlap at cosine >= `threshold`."""
+
+    def duplicate(i: int, j: int) -> bool:
+        a, b = candidates[i].content, candidates[j].content
+        return bool(a and b) and len(a & b) >= threshold * math.sqrt(len(a) * len(b))
+
+    return duplicate
 
 
 def _reading_order(candidate: _Candidate, docs: Sequence[SummaryDoc]) -> tuple[str, int, int]:

@@ -11,7 +11,7 @@ reproducible when it finished before its time limit.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 
 def select(
@@ -19,21 +19,20 @@ def select(
     words: Sequence[int],
     weights: dict[Hashable, float],
     bonus: Sequence[float],
-    duplicates: Sequence[tuple[int, int]],
+    duplicate: Callable[[int, int], bool],
     budget: int,
     scale: Sequence[float] | None = None,
 ) -> list[int]:
     """Return the indices of the chosen sentences, in the order chosen, within `budget` words.
 
-    `scale` multiplies each sentence's gain (a prior on the sentence itself, such as
-    being a document's lead); by default every sentence counts alike.
+    `duplicate(i, j)` says two sentences must never both be chosen. It is asked only
+    about a chosen sentence and those still in the running (a few times the number of
+    candidates), never about every pair: that was quadratic, 97 s for a summary of 389
+    articles. `scale` multiplies each sentence's gain (a prior on the sentence itself,
+    such as being a document's lead); by default every sentence counts alike.
 
     Ties go to the earlier sentence, so the same input always gives the same choice.
     """
-    clash: dict[int, set[int]] = {}
-    for a, b in duplicates:
-        clash.setdefault(a, set()).add(b)
-        clash.setdefault(b, set()).add(a)
     factor = [1.0] * len(words) if scale is None else list(scale)
     pool = [i for i in range(len(words)) if 0 < words[i] <= budget]
     covered: set[Hashable] = set()
@@ -55,5 +54,5 @@ def select(
         chosen.append(best)
         left -= words[best]
         covered |= concepts[best]
-        pool = [s for s in pool if s not in clash.get(best, ()) and words[s] <= left]
+        pool = [s for s in pool if words[s] <= left and not duplicate(best, s)]
     return chosen
