@@ -242,3 +242,18 @@ def test_a_days_window_past_year_one_means_no_limit(hash_index, sample_page):
     assert hash_index.topics(days=10**6, now=today) == hash_index.topics(now=today)
     everything = hash_index.summarize("Gaza", now=today)
     assert hash_index.summarize("Gaza", days=10**6, now=today) == everything
+
+
+def test_articles_told_apart_by_a_query_parameter_are_both_kept(hash_index):
+    def article(url: str, text: str) -> Article:
+        return Article(title=text, text=f"{text} was reported by the council.", url=url)
+
+    report = hash_index.ingest_articles(
+        [
+            article("https://x.test/news.php?id=1", "The bridge reopened"),
+            article("https://x.test/news.php?id=2", "The library closed"),
+            article("https://www.x.test/news.php?id=1&utm_source=feed#top", "The bridge reopened"),
+        ]
+    )
+    assert (report.articles_added, report.articles_skipped) == (2, 1)
+    assert hash_index.stats().articles == 2
