@@ -54,7 +54,7 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"{path}: is a directory, not a file")
     try:
         data = path.read_bytes()
-        return gzip.decompress(data) if path.suffix == ".gz" else data
+        return gzip.decompress(data) if path.suffix.lower() == ".gz" else data
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
 
@@ -69,7 +69,8 @@ def _clip(article: Article) -> Article:
 
 def read_text(text: str, *, name: str, kind: str = "") -> Iterator[Article | str]:
     """Yield the articles in `text` (and one-line problems), by kind or by sniffing."""
-    if kind == "jsonl" or (not kind and name.endswith((".jsonl", ".jsonl.gz", ".ndjson"))):
+    jsonl_name = name.lower().endswith((".jsonl", ".jsonl.gz", ".ndjson"))
+    if kind == "jsonl" or (not kind and jsonl_name):
         for item in read_jsonl(iter(text.splitlines()), origin=name):
             yield item if isinstance(item, str) else _clip(item)
         return

@@ -153,3 +153,12 @@ def test_huge_article_is_cut_not_rejected(tmp_path):
     path.write_text(json.dumps({"text": "Word after word. " * 30_000}))
     [article] = _articles(path)
     assert 100_000 < len(article.text) <= 200_000
+
+
+@pytest.mark.parametrize("name", ["C.JSONL", "c.Jsonl.GZ"])
+def test_upper_case_jsonl_names_are_read_as_jsonl(tmp_path, name):
+    path = tmp_path / name
+    data = json.dumps({"title": "T", "text": "The bridge reopened."}).encode()
+    path.write_bytes(gzip.compress(data) if name.lower().endswith(".gz") else data)
+    [article] = _articles(path)
+    assert (article.title, article.text) == ("T", "The bridge reopened.")
