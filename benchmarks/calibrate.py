@@ -6,8 +6,8 @@
 Every question is asked through the engine (the bot's code path); the label is
 whether the passage it would show answers the question (always 0 for an
 unanswerable one). A logistic regression over the answer signals is fitted with
-Newton's method (numpy only, light L2); the threshold is the lowest that keeps
-`withheld_answerable` under --max-withheld. Folds give held-out figures, so the
+Newton's method (numpy only, light L2); the threshold is the highest that keeps
+`withheld_answerable` at or under --max-withheld. Folds give held-out figures, so the
 numbers baked into Confidence are not judged only on the data they came from.
 """
 
@@ -28,7 +28,9 @@ EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 FEATURES = [f.name for f in fields(Signals)]
 
 
-def collect(corpus: Path, questions: Path, cache: str | None, limit: int = 0):
+def collect(
+    corpus: Path, questions: Path, cache: str | None, limit: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per question: signals (n, d), shown-passage-answers label, answerable flag."""
     rows, labels, answerable = [], [], []
     asked = read_questions(questions)
@@ -47,7 +49,11 @@ def collect(corpus: Path, questions: Path, cache: str | None, limit: int = 0):
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, l2: float = 1e-2, steps=50
+    x: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray | None = None,
+    l2: float = 1e-2,
+    steps: int = 50,
 ) -> np.ndarray:
     """[bias, weights...] of a (row-weighted) logistic regression, by Newton's method."""
     a = np.hstack([np.ones((len(x), 1)), x])
@@ -64,6 +70,7 @@ def fit_logistic(
 
 
 def probabilities(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """P(shown passage answers) of each row of `x` under the fitted [bias, weights...]."""
     return 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
 
 
@@ -80,7 +87,7 @@ def tradeoff(p: np.ndarray, y: np.ndarray, answerable: np.ndarray, threshold: fl
     }
 
 
-def choose_threshold(p, answerable, max_withheld: float) -> float:
+def choose_threshold(p: np.ndarray, answerable: np.ndarray, max_withheld: float) -> float:
     """The highest threshold that withholds at most `max_withheld` of the answerable."""
     best = 0.0
     for t in np.round(np.arange(0.01, 1.0, 0.01), 2):
