@@ -47,16 +47,21 @@ def _read_bytes(path: Path) -> bytes:
         size = path.stat().st_size
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    limit = MAX_FILE_BYTES // 2**20
     if size > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // 2**20
         raise InputError(f"{path}: {size // 2**20} MiB is over the {limit} MiB limit")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, not a file")
     try:
-        data = path.read_bytes()
-        return gzip.decompress(data) if path.suffix.lower() == ".gz" else data
+        if path.suffix.lower() != ".gz":
+            return path.read_bytes()
+        with gzip.open(path) as handle:  # read in bounds: a small .gz can unpack to gigabytes
+            data = handle.read(MAX_FILE_BYTES + 1)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}: over the {limit} MiB limit once decompressed")
+    return data
 
 
 def _clip(article: Article) -> Article:

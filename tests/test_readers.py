@@ -162,3 +162,14 @@ def test_upper_case_jsonl_names_are_read_as_jsonl(tmp_path, name):
     path.write_bytes(gzip.compress(data) if name.lower().endswith(".gz") else data)
     [article] = _articles(path)
     assert (article.title, article.text) == ("T", "The bridge reopened.")
+
+
+def test_a_gzip_file_over_the_limit_once_decompressed_is_refused(tmp_path, monkeypatch):
+    import index.readers
+
+    monkeypatch.setattr(index.readers, "MAX_FILE_BYTES", 10_000)
+    path = tmp_path / "bomb.jsonl.gz"
+    path.write_bytes(gzip.compress(json.dumps({"text": "a " * 20_000}).encode()))
+    assert path.stat().st_size < 10_000
+    with pytest.raises(InputError, match="once decompressed"):
+        list(read_path(path))
