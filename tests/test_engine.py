@@ -257,3 +257,9 @@ def test_articles_told_apart_by_a_query_parameter_are_both_kept(hash_index):
     )
     assert (report.articles_added, report.articles_skipped) == (2, 1)
     assert hash_index.stats().articles == 2
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
+    (tmp_path / DB_FILE).write_text("not a database, just some text " * 10)
+    with pytest.raises(StoreError, match=r"cannot open index database .*not a database"):
+        _open(tmp_path)
