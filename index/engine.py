@@ -16,6 +16,7 @@ import numpy as np
 from index.answer import Confidence, Signals, best_sentence, coverage, idf_weights
 from index.chunker import chunk_text
 from index.config import IndexConfig
+from index.dates import parse_date
 from index.embedders import Embedder, LazyEmbedder
 from index.errors import InputError, StoreError
 from index.query import parse_query
@@ -147,9 +148,13 @@ class NewsIndex:
         `source`, `url` and `published` describe each file's first article.
 
         They fill only what the input does not say (a scraped page's related
-        articles keep their own outlet). A file that cannot be read is reported
-        in `problems`; the others are ingested.
+        articles keep their own outlet). `published` is stored as YYYY-MM-DD like
+        every date read from inputs; one that is not a date raises InputError. A
+        file that cannot be read is reported in `problems`; the others are ingested.
         """
+        if published and not parse_date(published):
+            raise InputError(f"--published {published!r} is not a date: use YYYY-MM-DD")
+        published = parse_date(published)
         problems: list[str] = []
 
         def articles() -> Iterator[Article]:

@@ -263,3 +263,12 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
     (tmp_path / DB_FILE).write_text("not a database, just some text " * 10)
     with pytest.raises(StoreError, match=r"cannot open index database .*not a database"):
         _open(tmp_path)
+
+
+def test_user_publication_date_is_stored_as_iso_or_refused(hash_index, sample_page):
+    with pytest.raises(InputError, match="not a date"):
+        hash_index.ingest_paths([sample_page], published="17/08/2025")
+    assert hash_index.stats().articles == 0
+    hash_index.ingest_paths([sample_page], published="August 17, 2025")
+    passages = hash_index._store.passages_since("")
+    assert {p.published for p in passages if p.title.startswith("Putin agreed")} == {"2025-08-17"}
