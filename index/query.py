@@ -53,10 +53,15 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def fts_phrase(term: str) -> str:
+    """`term` as an FTS5 phrase: its syntax characters are then just text ("" when empty)."""
+    bare = term.replace('"', "")
+    return f'"{bare}"' if bare else ""
+
+
 def parse_query(question: str) -> Query:
     """Clip, normalise and analyse a question."""
     text = " ".join(question.split())[:MAX_QUESTION_CHARS]
     terms = tuple(content_terms(text)[:MAX_TERMS])
-    # Each term quoted: FTS5 syntax characters in user text are then just text.
-    match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms if t.replace('"', ""))
+    match = " OR ".join(phrase for phrase in map(fts_phrase, terms) if phrase)
     return Query(text=text, terms=terms, match=match, time_sensitive=bool(_TIME_WORDS.search(text)))

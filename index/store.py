@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import StoreError
+from index.query import fts_phrase
 from index.records import Article, Passage, Stats
 
 SCHEMA_VERSION = 1
@@ -335,8 +336,8 @@ class Store:
         with self._lock:
             total = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
             for term in terms:
-                phrase = '"' + term.replace('"', "") + '"'
-                if phrase == '""':
+                phrase = fts_phrase(term)
+                if not phrase:
                     continue
                 out[term] = self._db.execute(
                     "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)
