@@ -36,7 +36,7 @@ DB_FILE = "news.sqlite3"
 VECTORS_FILE = "vectors.faiss"
 EMBED_BATCH = 256  # passages embedded and committed together
 SUMMARY_WORDS = 110
-SUMMARY_PASSAGES = 40  # passages retrieved for a topic summary
+SUMMARY_PASSAGES = 40  # k of a topic summary's search, which returns up to 3k passages
 SUMMARY_MIN_DENSE = 0.3  # below this cosine a passage is not about the topic
 MIN_SUMMARY_SENTENCES = 2
 
