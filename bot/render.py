@@ -224,9 +224,9 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
     about = clip(escape(summary.topic), 150) if summary.topic else "the news"
     period = f" (last {days} days)" if days else ""
     embed = discord.Embed(title=clip(f"Summary: {about}{period}", TITLE_LIMIT))
+    plural = "" if summary.articles == 1 else "s"
     if not summary.lines:
         embed.colour = ABSTAIN_COLOUR
-        plural = "" if summary.articles == 1 else "s"
         embed.description = (
             f"I have not read enough about {about}{period} to summarize it "
             f"({summary.articles} relevant article{plural})."
@@ -238,7 +238,7 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
         sources = [_source_line(source) for source in summary.sources]
         value = _join_within(sources, FIELD_VALUE_LIMIT, sep="\n", more="… and {n} more")
         embed.add_field(name="Sources", value=value, inline=False)
-    embed.set_footer(text=f"From {summary.articles} articles · {_freshness(newest)}")
+    embed.set_footer(text=f"From {summary.articles} article{plural} · {_freshness(newest)}")
     return fit(embed)
 
 

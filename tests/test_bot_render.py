@@ -218,6 +218,13 @@ def test_summary_embed_cites_sources_with_only_known_metadata() -> None:
     assert embed.footer.text == "From 5 articles · news as of 2025-08-20"
 
 
+def test_summary_footer_counts_one_article_in_the_singular() -> None:
+    summary = Summary(
+        topic="t", lines=(SummaryLine("One.", 1), SummaryLine("Two.", 1)), sources=(), articles=1
+    )
+    assert render.summary_embed(summary).footer.text.startswith("From 1 article ·")
+
+
 def test_summary_without_lines_says_too_little_was_read() -> None:
     summary = Summary(topic="banana bread", lines=(), sources=(), articles=1)
     embed = render.summary_embed(summary)
