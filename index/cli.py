@@ -278,7 +278,7 @@ def _cmd_eval_summary(args, config) -> int:
 
     try:
         clusters = load_clusters(args.file)[: args.clusters]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # any bad line
         raise InputError(f"{args.file}: cannot read DUC clusters ({exc})") from None
     embedder = load_embedder(config.index.model)
     summarizer = engine_summarizer(

@@ -98,3 +98,11 @@ def test_console_script_entry_point(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"articles": 0, "passages": 0, "newest": "", "sources": 0}
+
+
+@pytest.mark.parametrize("line", ["[1, 2]", '{"cluster_id": "d1", "documents": 3}', "{not json"])
+def test_eval_summary_bad_clusters_file_is_one_line(tmp_path, capsys, line):
+    clusters = tmp_path / "clusters.jsonl"
+    clusters.write_text(line + "\n")
+    assert main(["eval-summary", str(clusters)]) == 2
+    assert "cannot read DUC clusters" in capsys.readouterr().err
