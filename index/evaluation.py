@@ -49,6 +49,10 @@ def read_questions(path: str | Path) -> list[Question]:
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row["question"], str) or not isinstance(
+                row.get("evidence") or [], list
+            ):
+                raise TypeError('"question" must be a string and "evidence" a list')
             out.append(
                 Question(
                     id=str(row.get("id", number)),

@@ -66,3 +66,16 @@ def test_table_output_and_a_missing_file_is_one_error_line(tmp_path, capsys) -> 
     assert main([*args, str(tmp_path / "missing.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("newsdesk: error:") and "missing.jsonl" in err
+
+
+def test_question_of_the_wrong_type_is_named_with_its_line(tmp_path):
+    import pytest
+
+    from index.errors import InputError
+    from index.evaluation import read_questions
+
+    for row in ({"question": 5}, {"question": "q?", "evidence": "one string"}):
+        path = tmp_path / "q.jsonl"
+        path.write_text(json.dumps({"question": "ok?"}) + "\n" + json.dumps(row) + "\n")
+        with pytest.raises(InputError, match=r"q\.jsonl:2: not a question object"):
+            read_questions(path)
