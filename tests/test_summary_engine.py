@@ -115,3 +115,27 @@ def test_cli_topics_and_eval_summary(tmp_path, capsys, sample_page, real_embedde
         assert 0 < scores["rouge2"] < scores["rouge1"] < 100
     # Far above a trivial summary: the lead baseline on this cluster is the floor.
     assert table["newsdesk"]["rouge1"] > table["Lead"]["rouge1"]
+
+
+def test_summary_of_all_the_news_reads_the_newest_articles_only(hash_index, monkeypatch):
+    import index.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "WHOLE_SUMMARY_ARTICLES", 3)
+    stories = [
+        Article(
+            title=f"Story {day}",
+            text=(
+                f"The harbour festival drew record crowds on day {day} of the summer season. "
+                f"Organisers said the harbour festival sold out every show on day {day}. "
+                "Ferries to the harbour festival ran late into the night."
+            ),
+            source=f"Outlet {day}",
+            published=f"2025-06-{day:02d}",
+        )
+        for day in range(1, 11)
+    ]
+    hash_index.ingest_articles(stories)
+    summary = hash_index.summarize(None)
+    assert summary.articles == 3
+    assert {s.published for s in summary.sources} <= {"2025-06-08", "2025-06-09", "2025-06-10"}
+    assert summary.lines
