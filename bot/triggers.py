@@ -19,6 +19,11 @@ def strip_mentions(content: str, user_id: int) -> str:
     return " ".join(text.split())
 
 
+def mentions(content: str, user_id: int) -> bool:
+    """True when `content` itself mentions `user_id` (not just a reply that pings it)."""
+    return any(int(m.group(1)) == user_id for m in _MENTION.finditer(content))
+
+
 def looks_like_question(content: str) -> bool:
     """True when a "?" is among the last three characters ("really?!", "(when?)", trailing
     space ignored) or the text starts with a question word.

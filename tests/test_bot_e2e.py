@@ -499,3 +499,21 @@ async def test_real_model_topics_and_summary_of_a_listed_topic(
     for noise in ("Advertisement", "Getty Images", "Try Our AI Features"):
         assert noise not in summary_embed["description"]
     assert summary_embed["fields"][0]["value"].startswith("[1] ")
+
+
+async def test_reply_to_the_bot_is_answered_only_when_it_is_a_covered_question(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    """A reply pings the bot without naming it: "thanks!" is not a question to answer."""
+    elsewhere = {"channel_id": server.other_channel_id, "mentions": [server.bot_user]}
+    async with run(server, spy):
+        thanks = await server.send_message_create("thanks!", **elsewhere)
+        uncovered = await server.send_message_create(UNCOVERED_QUESTION, **elsewhere)
+        await spy.wait_answered(1)
+        follow_up = await server.send_message_create(BRIDGE_QUESTION, **elsewhere)
+        answered = await reply_to(server, follow_up)
+    assert "bridge" in only_embed(answered)["description"].lower()
+    replies = [replied_to(r) for r in server.messages_sent()]
+    assert replies == [follow_up["id"]]
+    assert thanks["id"] not in replies and uncovered["id"] not in replies
+    assert spy.questions == [UNCOVERED_QUESTION, BRIDGE_QUESTION]

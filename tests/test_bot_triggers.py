@@ -34,3 +34,12 @@ def test_strip_mentions_removes_only_the_bot() -> None:
     assert strip_mentions("<@42> what about <@7>?", 42) == "what about <@7>?"
     assert strip_mentions("hey <@!42>   who won?", 42) == "hey who won?"
     assert strip_mentions("<@42>", 42) == ""
+
+
+def test_mentions_tells_a_named_mention_from_a_reply_ping() -> None:
+    from bot.triggers import mentions
+
+    assert mentions("<@42> who won?", 42)
+    assert mentions("hey <@!42>", 42)
+    assert not mentions("thanks!", 42)
+    assert not mentions("<@7> who won?", 42)

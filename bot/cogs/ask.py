@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.cogs.common import NO_PINGS, ephemeral_error, failed
-from bot.triggers import looks_like_question, strip_mentions
+from bot.triggers import looks_like_question, mentions, strip_mentions
 from index.records import Answer, Stats
 
 if TYPE_CHECKING:
@@ -37,12 +37,17 @@ class Ask(commands.Cog):
 
     def _trigger(self, message: discord.Message) -> str | None:
         """Why to answer `message`: "mention", "channel" (a question asked unprompted in
-        an answer channel), or None to ignore it (bots, itself, chit-chat)."""
+        an answer channel), "reply" (a question in a reply to the bot, which pings it
+        without naming it), or None to ignore it (bots, itself, chit-chat)."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return None
         if self.settings.reply_on_mention and me in message.mentions:
-            return "mention"
+            if mentions(message.content, me.id):
+                return "mention"
+            # A reply to the bot ("thanks!", "what about Gaza?") is not an explicit ask:
+            # answer a follow-up question, but only when the news covers it.
+            return "reply" if looks_like_question(message.content) else None
         channel = message.channel
         channel_ids = {channel.id, getattr(channel, "parent_id", None)}  # threads count too
         if not channel_ids.isdisjoint(self.settings.answer_channels) and looks_like_question(
@@ -67,7 +72,7 @@ class Ask(commands.Cog):
             if trigger == "mention":
                 await self._reply(message, content=text)
             return
-        if answer.abstained and trigger == "channel":
+        if answer.abstained and trigger != "mention":
             return  # unprompted, the bot speaks only when the news it read covers the question
         await self._reply(message, embed=render.answer_embed(answer, stats.newest))
 
