@@ -517,3 +517,13 @@ async def test_reply_to_the_bot_is_answered_only_when_it_is_a_covered_question(
     assert replies == [follow_up["id"]]
     assert thanks["id"] not in replies and uncovered["id"] not in replies
     assert spy.questions == [UNCOVERED_QUESTION, BRIDGE_QUESTION]
+
+
+async def test_reply_survives_the_question_being_deleted(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    """The reply asks Discord to send it even if the question is gone by then."""
+    async with run(server, spy):
+        asked = await mention(server, BRIDGE_QUESTION)
+        request = await reply_to(server, asked)
+    assert request.json["message_reference"]["fail_if_not_exists"] is False

@@ -83,8 +83,14 @@ class Ask(commands.Cog):
         content: str | None = None,
         embed: discord.Embed | None = None,
     ) -> None:
-        await message.reply(
-            content=content, embed=embed, mention_author=False, allowed_mentions=NO_PINGS
+        # fail_if_not_exists=False: if the question was deleted meanwhile, the answer is
+        # still sent, as a plain message, instead of an HTTP 400 lost in the logs.
+        await message.channel.send(
+            content=content,
+            embed=embed,
+            reference=message.to_reference(fail_if_not_exists=False),
+            mention_author=False,
+            allowed_mentions=NO_PINGS,
         )
 
     @app_commands.command(name="ask")
