@@ -2,7 +2,7 @@
 
 Two workloads, each on a fresh index built first:
 - rtqa-gold (392 real news pages, real model): `summarize(question)` for every question
-  of the set as a topic, and `topics()` over the whole index;
+  of the set as a topic, `summarize()` of all the news, and `topics()` over the whole index;
 - DUC 2004: each cluster's ten documents in an index, `summarize()` of the whole index.
 
     .venv/bin/python benchmarks/summary_speed.py
@@ -54,6 +54,11 @@ def main() -> int:
             start = time.perf_counter()
             index.summarize(question)
             topic_times.append(time.perf_counter() - start)
+        whole = []
+        for _ in range(5):
+            start = time.perf_counter()
+            index.summarize(None)
+            whole.append(time.perf_counter() - start)
         listing = []
         for _ in range(5):
             start = time.perf_counter()
@@ -75,6 +80,7 @@ def main() -> int:
             duc.close()
     print(f"rtqa-gold index: {stats.articles} articles, {stats.passages} passages")
     print(_line("summary of a topic (rtqa-gold questions as topics)", topic_times))
+    print(_line("summary of all the news (the 40 newest articles)", whole))
     print(_line(f"topics() over the whole index ({len(found)} topics)", listing))
     print(_line("summary of a whole DUC cluster from its index", cluster_times))
     return 0
