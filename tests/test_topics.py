@@ -111,7 +111,6 @@ def test_one_article_and_empty_input():
 
 
 def test_kmeans_path_for_large_corpora(monkeypatch):
-    pytest.importorskip("faiss")
     monkeypatch.setattr(topics_module, "AGGLOMERATIVE_LIMIT", 6)  # 9 articles: k-means
     passages, vectors, truth = _corpus()
     topics = find_topics(passages, vectors)
