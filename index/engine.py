@@ -21,7 +21,7 @@ from index.embedders import Embedder, LazyEmbedder
 from index.errors import InputError, StoreError
 from index.query import parse_query
 from index.readers import expand_paths, read_path
-from index.records import Answer, Article, Hit, Passage, Source, Stats, Summary, SummaryLine
+from index.records import Answer, Article, Hit, Source, Stats, Summary, SummaryLine
 from index.search import Retriever, SearchSettings, collapse_duplicates
 from index.store import NewPassage, Store, article_key, content_hash
 from index.vectors import VectorIndex
@@ -375,7 +375,7 @@ class NewsIndex:
                     weights.get(hit.passage.article_id, 0.0), hit.dense
                 )
         else:
-            passages = _newest_articles(self._store.passages_since(since), WHOLE_SUMMARY_ARTICLES)
+            passages = self._store.passages_since(since, newest_articles=WHOLE_SUMMARY_ARTICLES)
         by_article: dict[int, list] = {}
         for passage in passages:
             by_article.setdefault(passage.article_id, []).append(passage)
@@ -396,17 +396,6 @@ class NewsIndex:
             )
         docs.sort(key=lambda d: (d.published, d.key))
         return docs
-
-
-def _newest_articles(passages: list[Passage], limit: int) -> list[Passage]:
-    """The passages of the `limit` newest articles (by date, else the day they were read)."""
-    newest: dict[int, tuple[str, int]] = {}
-    for p in passages:
-        newest[p.article_id] = (p.published or p.ingested, p.article_id)
-    if len(newest) <= limit:
-        return passages
-    keep = set(sorted(newest, key=newest.__getitem__, reverse=True)[:limit])
-    return [p for p in passages if p.article_id in keep]
 
 
 def _since(days: int | None, now: date | None) -> str:

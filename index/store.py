@@ -276,20 +276,20 @@ class Store:
             rows = self._db.execute("SELECT id FROM passages ORDER BY id").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def passages_since(self, since: str) -> list[Passage]:
+    def passages_since(self, since: str, *, newest_articles: int | None = None) -> list[Passage]:
         """Every passage of articles published on or after `since` ("" means all).
 
-        An undated article counts from the day it was ingested.
+        An undated article counts from the day it was ingested. With
+        `newest_articles`, only the passages of that many newest such articles.
         """
+        day = "COALESCE(NULLIF(published, ''), substr(ingested_at, 1, 10))"
+        articles = f"SELECT id FROM articles WHERE {day} >= ?"
+        if newest_articles is not None:
+            articles += f" ORDER BY {day} DESC, id DESC LIMIT {int(newest_articles)}"
         with self._lock:
-            if since:
-                rows = self._db.execute(
-                    f"{_PASSAGE_SELECT} WHERE COALESCE(NULLIF(a.published, ''),"
-                    " substr(a.ingested_at, 1, 10)) >= ? ORDER BY p.id",
-                    (since,),
-                ).fetchall()
-            else:
-                rows = self._db.execute(f"{_PASSAGE_SELECT} ORDER BY p.id").fetchall()
+            rows = self._db.execute(
+                f"{_PASSAGE_SELECT} WHERE p.article_id IN ({articles}) ORDER BY p.id", (since,)
+            ).fetchall()
         return [Passage(*row) for row in rows]
 
     # -- lexical search -----------------------------------------------------
