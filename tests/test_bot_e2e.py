@@ -22,7 +22,7 @@ from index.answer import Confidence
 from index.config import DiscordConfig, IndexConfig
 from index.embedders import HashEmbedder
 from index.engine import NewsIndex
-from index.errors import StoreError
+from index.errors import InputError, StoreError
 from index.records import Answer, Article, Stats, Summary
 from index.topics import Topic
 
@@ -367,12 +367,22 @@ async def test_engine_failure_gives_short_errors_and_is_logged(
     assert all(r.exc_info for r in caplog.records)
 
 
-async def test_engine_error_message_is_shown(server: FakeDiscord) -> None:
-    engine = BrokenEngine(StoreError("the index is being rebuilt"))
+async def test_input_error_message_is_shown(server: FakeDiscord) -> None:
+    engine = BrokenEngine(InputError("the question has no words to search for"))
     async with run(server, engine):
         asked = await mention(server, BRIDGE_QUESTION)
         reply = await reply_to(server, asked)
-    assert reply.json["content"] == "Sorry, I can't answer that: the index is being rebuilt"
+    assert reply.json["content"] == render.error_text("the question has no words to search for")
+    assert reply.json["content"].endswith("no words to search for")
+
+
+async def test_store_error_does_not_show_server_paths(server: FakeDiscord) -> None:
+    engine = BrokenEngine(StoreError("cannot open index database /srv/newsdesk/news.sqlite3"))
+    async with run(server, engine):
+        asked = await mention(server, BRIDGE_QUESTION)
+        reply = await reply_to(server, asked)
+    assert reply.json["content"] == render.ERROR_TEXT
+    assert "/srv" not in reply.json["content"]
 
 
 async def test_no_outgoing_message_can_ping(server: FakeDiscord, spy: SpyEngine) -> None:

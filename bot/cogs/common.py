@@ -7,7 +7,7 @@ import logging
 import discord
 
 from bot import render
-from index.errors import InputError, NewsdeskError
+from index.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -17,15 +17,16 @@ NO_PINGS = discord.AllowedMentions.none()
 def failed(exc: Exception, what: str, logger: logging.Logger = log) -> str:
     """Log an engine failure and return the short text to show the user.
 
-    A bad question (InputError) is the user's doing and logged quietly; anything
-    else is a fault, logged with its traceback. Engine errors carry a one-line
-    message fit for users; other exceptions show only a generic apology.
+    A bad question (InputError) is the user's doing: logged quietly, and its one-line
+    message is shown so the user can fix it. Anything else is a fault, logged with
+    its traceback, and users see only a generic apology: store and config errors
+    name server paths and settings that are not theirs to see.
     """
     if isinstance(exc, InputError):
         logger.info("%s: %s", what, exc)
     else:
         logger.exception("%s failed", what)
-    return render.error_text(str(exc) if isinstance(exc, NewsdeskError) else "")
+    return render.error_text(str(exc) if isinstance(exc, InputError) else "")
 
 
 async def ephemeral_error(interaction: discord.Interaction, text: str) -> None:
