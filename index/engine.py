@@ -19,6 +19,7 @@ from index.config import IndexConfig
 from index.dates import parse_date
 from index.embedders import Embedder, LazyEmbedder
 from index.errors import InputError, StoreError
+from index.profiles import profile_for
 from index.query import parse_query
 from index.readers import expand_paths, read_path
 from index.records import Answer, Article, Hit, Source, Stats, Summary, SummaryLine
@@ -37,7 +38,6 @@ VECTORS_FILE = "vectors.faiss"
 EMBED_BATCH = 256  # passages embedded and committed together
 SUMMARY_WORDS = 110
 SUMMARY_PASSAGES = 40  # k of a topic summary's search, which returns up to 3k passages
-SUMMARY_MIN_DENSE = 0.3  # below this cosine a passage is not about the topic
 MIN_SUMMARY_SENTENCES = 2
 # A summary of "the news" (no topic) reads the newest articles only: the gist of what
 # is current, in bounded time however large the index grows.
@@ -70,7 +70,8 @@ class NewsIndex:
         self.path = path
         self.config = config
         self.embedder = embedder
-        self.confidence = confidence or Confidence()
+        self.profile = profile_for(embedder.name)
+        self.confidence = confidence or self.profile.confidence
         self._lock = threading.RLock()
         self._store = Store(path / DB_FILE)
         try:
@@ -80,7 +81,7 @@ class NewsIndex:
             self._store.close()  # the caller gets no index to close
             raise
         self._retriever = Retriever(
-            self._store, self._vectors, embedder, settings or SearchSettings()
+            self._store, self._vectors, embedder, settings or self.profile.search
         )
 
     @classmethod
@@ -358,7 +359,9 @@ class NewsIndex:
                 return []
             stored = self._store.vectors([p.id for p in passages])
         matrix = np.vstack([stored[p.id] for p in passages])
-        return find_topics(passages, matrix, max_topics=max_topics)
+        return find_topics(
+            passages, matrix, threshold=self.profile.topic_threshold, max_topics=max_topics
+        )
 
     def _summary_docs(self, topic: str | None, since: str, now: date | None) -> list[SummaryDoc]:
         """The articles to summarize: for a topic, only its relevant passages, by relevance."""
@@ -368,7 +371,7 @@ class NewsIndex:
         if topic:
             query = parse_query(topic)
             hits = self._retriever.search(query, k=SUMMARY_PASSAGES, now=now, since=since)
-            hits = [h for h in hits if h.dense >= SUMMARY_MIN_DENSE]
+            hits = [h for h in hits if h.dense >= self.profile.summary_min_dense]
             passages = [h.passage for h in hits]
             for hit in hits:
                 weights[hit.passage.article_id] = max(

@@ -1,0 +1,42 @@
+"""What is tuned per embedding model: cosines of different models are not comparable.
+
+Each bundled model has the fusion weight, abstention model and similarity
+thresholds fitted for it on the dev sets; any other model (a local folder, the
+test embedder) gets the default model's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.answer import Confidence
+from index.embedders import MINILM, MPNET
+from index.search import SearchSettings
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """The settings fitted for one embedding model."""
+
+    search: SearchSettings = field(default_factory=SearchSettings)
+    confidence: Confidence = field(default_factory=Confidence)
+    summary_min_dense: float = 0.3  # below this cosine a passage is not about the topic
+    topic_threshold: float = 0.45  # average cosine at which articles make one story
+
+
+PROFILES = {
+    MPNET: ModelProfile(),  # the defaults of SearchSettings and Confidence are its own
+    MINILM: ModelProfile(
+        search=SearchSettings(dense_weight=0.75),
+        confidence=Confidence(
+            bias=-6.31, dense=8.44, coverage=3.4, article_coverage=-0.39, threshold=0.18
+        ),
+        summary_min_dense=0.3,
+        topic_threshold=0.45,
+    ),
+}
+
+
+def profile_for(model: str) -> ModelProfile:
+    """The profile of a configured model name (the default model's for unknown ones)."""
+    return PROFILES.get(model, PROFILES[MPNET])

@@ -1,0 +1,72 @@
+"""The default model built from its registry packages into the cache, and its failures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import model_files
+from index.embedders import MPNET, OnnxEmbedder, load_embedder
+from index.errors import StoreError
+
+
+def test_the_built_model_is_cached_and_reused(real_embedder) -> None:
+    assert isinstance(real_embedder, OnnxEmbedder)
+    directory = model_files.mpnet_onnx_dir()
+    onnx = directory / model_files.ONNX_FILE
+    built = onnx.stat().st_mtime_ns
+    assert model_files.mpnet_onnx_dir() == directory  # no second build
+    assert onnx.stat().st_mtime_ns == built
+    assert not [p for p in directory.parent.iterdir() if p.name.startswith(".build-")]
+    assert load_embedder(MPNET) is real_embedder  # loaded once per process
+
+
+def test_real_vectors_are_unit_length_and_rank_by_meaning(real_embedder) -> None:
+    question = "Who won the presidential election in Brazil?"
+    texts = [
+        "Luiz Inacio Lula da Silva defeated Jair Bolsonaro in Brazil's presidential runoff.",
+        "The recipe calls for two cups of flour and a pinch of salt.",
+        "Heavy rain flooded streets in the capital on Tuesday.",
+    ]
+    vectors = real_embedder.encode([question, *texts])
+    assert vectors.shape == (4, 768) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similarity = vectors[1:] @ vectors[0]
+    assert similarity.argmax() == 0 and similarity[0] > similarity[1:].max() + 0.2
+    # The same text gives the same vector whatever its batch (padding does not leak in).
+    alone = real_embedder.encode([texts[0]])[0]
+    assert float(alone @ vectors[1]) > 0.9999
+    assert real_embedder.count_tokens(["", question]) == [2, 10]
+
+
+def _isolated_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("NEWSDESK_MODEL_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_a_missing_part_package_is_named(monkeypatch, tmp_path) -> None:
+    cache = _isolated_cache(monkeypatch, tmp_path)
+    monkeypatch.setattr(
+        model_files, "MPNET_PARTS", (*model_files.MPNET_PARTS[:4], "no-such-model-part-999")
+    )
+    with pytest.raises(StoreError, match="pip install no-such-model-part-999"):
+        model_files.mpnet_onnx_dir()
+    assert sorted(p.name for p in cache.iterdir()) == [".build.lock"]  # nothing half-built
+
+
+def test_damaged_parts_are_an_error_not_a_model(monkeypatch, tmp_path) -> None:
+    cache = _isolated_cache(monkeypatch, tmp_path)
+    junk = tmp_path / "part.zip.001"
+    junk.write_bytes(os.urandom(4096))
+    monkeypatch.setattr(model_files, "_part_file", lambda distribution: junk)
+    with pytest.raises(StoreError, match="damaged"):
+        model_files.mpnet_onnx_dir()
+    assert sorted(p.name for p in cache.iterdir()) == [".build.lock"]
+
+
+def test_an_unknown_bundled_model_is_named() -> None:
+    with pytest.raises(StoreError, match="unknown bundled model 'bundled:nope'"):
+        load_embedder("bundled:nope")
