@@ -395,6 +395,7 @@ class NewsIndex:
                     url=first.url,
                     published=first.published,
                     weight=weights.get(article_id, 1.0),
+                    has_lead=first.position == 0,
                 )
             )
         docs.sort(key=lambda d: (d.published, d.key))

@@ -45,7 +45,8 @@ class SummaryDoc:
 
     `text` is a string (paragraphs split on blank lines) or a sequence of
     paragraphs (e.g. stored passages, in order); `weight` scales the document's
-    say in what matters (e.g. its relevance to a query).
+    say in what matters (e.g. its relevance to a query). `has_lead` is False when
+    the text starts after the document's opening (only some of its passages).
     """
 
     key: int | str
@@ -55,6 +56,7 @@ class SummaryDoc:
     url: str = ""
     published: str = ""  # YYYY-MM-DD or ""
     weight: float = 1.0
+    has_lead: bool = True
 
     def paragraphs(self) -> list[str]:
         """The document's non-empty paragraphs, in order."""
@@ -92,6 +94,9 @@ class SummaryOptions:
     query_boost: float = 2.0  # concepts with a query term weigh (1 + this) times more
     embedding_weight: float = 0.0  # bonus for closeness to the centroid; measured: no gain
     lead_boost: float = 0.5  # a document's opening sentence gains (1 + this) times as much
+    # For a topic, each sentence already taken from a document scales that document's
+    # next ones by this: a summary of a topic should cite several outlets, not retell one.
+    topic_repeat_factor: float = 0.7
     # With several documents, drop "on Friday" (see drop_weekdays). Measured on the tune half:
     # +0.2 / +0.2 before wire copies counted once, -0.2 / +0.05 after; so off.
     drop_weekdays: bool = False
@@ -151,7 +156,12 @@ def summarize(
         bonus,
         _duplicate_test(candidates, options.duplicate_cosine),
         max_words,
-        [1 + options.lead_boost if c.position == 0 else 1.0 for c in candidates],
+        [
+            1 + options.lead_boost if c.position == 0 and docs[c.doc].has_lead else 1.0
+            for c in candidates
+        ],
+        groups=[c.doc for c in candidates],
+        repeat_factor=options.topic_repeat_factor if query else 1.0,
     )
     chosen.sort(key=lambda i: _reading_order(candidates[i], docs))
     return [

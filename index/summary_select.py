@@ -22,6 +22,9 @@ def select(
     duplicate: Callable[[int, int], bool],
     budget: int,
     scale: Sequence[float] | None = None,
+    *,
+    groups: Sequence[int] | None = None,
+    repeat_factor: float = 1.0,
 ) -> list[int]:
     """Return the indices of the chosen sentences, in the order chosen, within `budget` words.
 
@@ -30,6 +33,8 @@ def select(
     candidates), never about every pair: that was quadratic, 97 s for a summary of 389
     articles. `scale` multiplies each sentence's gain (a prior on the sentence itself,
     such as being a document's lead); by default every sentence counts alike.
+    With `groups` (each sentence's document), every sentence already chosen from a
+    group scales that group's remaining gains by `repeat_factor`.
 
     Ties go to the earlier sentence, so the same input always gives the same choice.
     """
@@ -37,11 +42,14 @@ def select(
     pool = [i for i in range(len(words)) if 0 < words[i] <= budget]
     covered: set[Hashable] = set()
     chosen: list[int] = []
+    taken: dict[int, int] = {}
+    group = list(groups) if groups is not None else [0] * len(words)
     left = budget
     while pool:
         gains = [
             (sum(weights.get(c, 0.0) for c in concepts[s] - covered) + bonus[s])
             * factor[s]
+            * repeat_factor ** taken.get(group[s], 0)
             / words[s]
             for s in pool
         ]
@@ -52,6 +60,7 @@ def select(
         if words[best] > left:
             continue
         chosen.append(best)
+        taken[group[best]] = taken.get(group[best], 0) + 1
         left -= words[best]
         covered |= concepts[best]
         pool = [s for s in pool if words[s] <= left and not duplicate(best, s)]

@@ -134,6 +134,40 @@ def test_scale_multiplies_a_sentences_gain():
     assert select(*args, scale=[1.0, 1.5]) == [1]
 
 
+def test_repeat_factor_spreads_the_choice_over_groups():
+    from index.summary_select import select
+
+    # Sentences 0 and 1 (group 0) are worth 3 each; sentence 2 (group 1) is worth 2.
+    concepts = [frozenset({"a", "b", "c"}), frozenset({"d", "e", "f"}), frozenset({"g", "h"})]
+    weights = dict.fromkeys("abcdefgh", 1.0)
+    args = (concepts, [10, 10, 10], weights, [0.0] * 3, lambda i, j: False, 20)
+    assert select(*args, groups=[0, 0, 1]) == [0, 1]
+    assert select(*args, groups=[0, 0, 1], repeat_factor=0.5) == [0, 2]  # 3 x 0.5 < 2
+
+
+def test_lead_boost_only_for_a_documents_real_opening(monkeypatch):
+    import index.summarize as module
+
+    scales = []
+    real_select = module.select
+
+    def spy(*args, **kwargs):
+        scales.append(list(args[6]))
+        return real_select(*args, **kwargs)
+
+    monkeypatch.setattr(module, "select", spy)
+    text = (
+        "Officials closed the harbor at Varna after the storm sank two fishing boats.\n\n"
+        "The storm sank two fishing boats and the harbor at Varna stayed closed."
+    )
+    summarize([SummaryDoc(i, text) for i in range(3)], max_words=15)
+    # The same text as passages retrieved from deeper in the article: no opening to boost.
+    summarize([SummaryDoc(i, text, has_lead=False) for i in range(3)], max_words=15)
+    whole, cut = scales
+    assert 1.5 in whole and set(whole) == {1.0, 1.5}
+    assert set(cut) == {1.0}
+
+
 def test_lead_boost_prefers_a_documents_opening_sentence():
     docs = [
         SummaryDoc(
