@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 BUNDLED_PREFIX = "bundled:"
 MPNET = "bundled:all-mpnet-base-v2"
 MINILM = "bundled:all-MiniLM-L6-v2"
+BUNDLED_DIMS = {MPNET: 768, MINILM: 384}  # known without loading the model
 
 
 class Embedder(Protocol):
@@ -170,12 +171,13 @@ class HashEmbedder:
 class LazyEmbedder:
     """Loads the model on first use, so that opening an index to read stats costs nothing.
 
-    `dim` is taken from the index's own record when known, without loading.
+    `dim` is taken from the index's own record, or for a bundled model from its
+    known size, without loading.
     """
 
     def __init__(self, model: str) -> None:
         self.name = model
-        self.dim_hint: int | None = None
+        self.dim_hint: int | None = BUNDLED_DIMS.get(model)
         self._loaded: Embedder | None = None
 
     def _get(self) -> Embedder:

@@ -70,3 +70,21 @@ def test_damaged_parts_are_an_error_not_a_model(monkeypatch, tmp_path) -> None:
 def test_an_unknown_bundled_model_is_named() -> None:
     with pytest.raises(StoreError, match="unknown bundled model 'bundled:nope'"):
         load_embedder("bundled:nope")
+
+
+def test_a_new_index_opens_and_reports_stats_without_loading_the_model(tmp_path) -> None:
+    from index.config import IndexConfig
+    from index.embedders import BUNDLED_DIMS, LazyEmbedder
+    from index.engine import NewsIndex
+
+    with NewsIndex.open(tmp_path / "new", IndexConfig(path=str(tmp_path / "new"))) as index:
+        assert isinstance(index.embedder, LazyEmbedder)
+        assert index.stats().passages == 0
+        assert index.embedder._loaded is None  # stats cost nothing
+        assert index.embedder.dim == BUNDLED_DIMS[MPNET]
+
+
+def test_the_known_size_is_the_real_models(real_embedder) -> None:
+    from index.embedders import BUNDLED_DIMS
+
+    assert BUNDLED_DIMS[MPNET] == real_embedder.dim
