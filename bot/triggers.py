@@ -9,19 +9,27 @@ QUESTION_WORDS = frozenset(
     "is are was were do does did can could will would should has have had "
     "tell explain".split()
 )
-_MENTION = re.compile(r"<@!?(\d+)>")
+_MENTION = re.compile(r"<@([!&]?)(\d+)>")  # a user, or with "&" a role
 _FIRST_WORD = re.compile(r"[a-z]+")
 
 
-def strip_mentions(content: str, user_id: int) -> str:
-    """Return `content` without mentions of `user_id`, whitespace collapsed."""
-    text = _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), content)
+def strip_mentions(content: str, user_id: int, role_id: int | None = None) -> str:
+    """Return `content` without mentions of `user_id` (or of its own role `role_id`),
+    whitespace collapsed."""
+    text = _MENTION.sub(lambda m: "" if _is_me(m, user_id, role_id) else m.group(0), content)
     return " ".join(text.split())
 
 
-def mentions(content: str, user_id: int) -> bool:
-    """True when `content` itself mentions `user_id` (not just a reply that pings it)."""
-    return any(int(m.group(1)) == user_id for m in _MENTION.finditer(content))
+def mentions(content: str, user_id: int, role_id: int | None = None) -> bool:
+    """True when `content` itself mentions `user_id`, or the bot's own role `role_id`
+    (which Discord's autocomplete offers under the same name), not just a reply that
+    pings it."""
+    return any(_is_me(m, user_id, role_id) for m in _MENTION.finditer(content))
+
+
+def _is_me(mention: re.Match[str], user_id: int, role_id: int | None) -> bool:
+    kind, number = mention.group(1), int(mention.group(2))
+    return number == role_id if kind == "&" else number == user_id
 
 
 def looks_like_question(content: str) -> bool:

@@ -98,6 +98,7 @@ class FakeDiscord:
         self.guild_id = self._ids()
         self.channel_id = self._ids()
         self.other_channel_id = self._ids()
+        self.bot_role_id = self._ids()  # the role Discord makes for an invited bot
         self.bot_user = {
             "id": self.bot_id,
             "username": "newsdesk",
@@ -426,7 +427,19 @@ class FakeDiscord:
                     "managed": False,
                     "mentionable": False,
                     "flags": 0,
-                }
+                },
+                {
+                    "id": self.bot_role_id,
+                    "name": "newsdesk",
+                    "permissions": "0",
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": True,
+                    "mentionable": True,
+                    "flags": 0,
+                    "tags": {"bot_id": self.bot_id},
+                },
             ],
             "channels": [
                 text_channel(self.channel_id, "news", 0),
@@ -469,12 +482,14 @@ class FakeDiscord:
         *,
         author: dict[str, Any] | None = None,
         mentions: list[dict[str, Any]] | None = None,
+        mention_roles: list[str] | None = None,
         channel_id: str | None = None,
     ) -> dict[str, Any]:
         """Dispatch MESSAGE_CREATE in the guild; returns the message payload sent.
 
-        `mentions` are user payloads (`server.bot_user` to mention the bot); the
-        content is not parsed for mentions, as Discord would, so pass both.
+        `mentions` are user payloads (`server.bot_user` to mention the bot) and
+        `mention_roles` role ids (`server.bot_role_id`); the content is not parsed
+        for mentions, as Discord would, so pass both.
         """
         author = author or self.default_author
         message = self._message(
@@ -485,6 +500,7 @@ class FakeDiscord:
         )
         message["guild_id"] = self.guild_id
         message["member"] = self._member()
+        message["mention_roles"] = list(mention_roles or [])
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 

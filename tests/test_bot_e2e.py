@@ -270,6 +270,27 @@ async def test_answer_channel_ignores_chit_chat_and_uncovered_questions(
     assert chit_chat["id"] not in replies and uncovered["id"] not in replies
 
 
+async def test_mention_of_the_bots_own_role_is_a_mention(
+    server: FakeDiscord, spy: SpyEngine
+) -> None:
+    async with run(server, spy):
+        other_role = await server.send_message_create(
+            f"<@&{server.guild_id}> {BRIDGE_QUESTION}",  # @everyone's role, not the bot's
+            mention_roles=[server.guild_id],
+            channel_id=server.other_channel_id,
+        )
+        asked = await server.send_message_create(
+            f"<@&{server.bot_role_id}> {BRIDGE_QUESTION}",
+            mention_roles=[server.bot_role_id],
+            channel_id=server.other_channel_id,
+        )
+        request = await reply_to(server, asked)
+    assert spy.questions == [BRIDGE_QUESTION]  # the role mention stripped, the other ignored
+    assert f"**{ANSWER_SENTENCE}**" in only_embed(request)["description"]
+    assert [replied_to(r) for r in server.messages_sent()] == [asked["id"]]
+    assert other_role["id"] != asked["id"]
+
+
 async def test_mention_of_uncovered_question_says_so(server: FakeDiscord, spy: SpyEngine) -> None:
     async with run(server, spy):
         asked = await mention(server, UNCOVERED_QUESTION)

@@ -43,3 +43,8 @@ def test_mentions_tells_a_named_mention_from_a_reply_ping() -> None:
     assert mentions("hey <@!42>", 42)
     assert not mentions("thanks!", 42)
     assert not mentions("<@7> who won?", 42)
+    assert mentions("<@&99> who won?", 42, 99)  # the bot's own role
+    assert not mentions("<@&98> who won?", 42, 99)
+    assert not mentions("<@&42> who won?", 42)  # a role is not the user of the same number
+    assert strip_mentions("<@&99> who won?", 42, 99) == "who won?"
+    assert strip_mentions("<@&98> who won?", 42, 99) == "<@&98> who won?"

@@ -42,8 +42,10 @@ class Ask(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return None
-        if self.settings.reply_on_mention and me in message.mentions:
-            if mentions(message.content, me.id):
+        role = message.guild.self_role if message.guild else None
+        named = role is not None and role in message.role_mentions
+        if self.settings.reply_on_mention and (me in message.mentions or named):
+            if mentions(message.content, me.id, role.id if role else None):
                 return "mention"
             # A reply to the bot ("thanks!", "what about Gaza?") is not an explicit ask:
             # answer a follow-up question, but only when the news covers it.
@@ -61,7 +63,12 @@ class Ask(commands.Cog):
         trigger = self._trigger(message)
         if trigger is None:
             return
-        question = strip_mentions(message.content, self.bot.user.id)  # type: ignore[union-attr]
+        role = message.guild.self_role if message.guild else None
+        question = strip_mentions(
+            message.content,
+            self.bot.user.id,  # type: ignore[union-attr]
+            role.id if role else None,
+        )
         if not question:
             await self._reply(message, content=render.NO_QUESTION_TEXT)
             return
