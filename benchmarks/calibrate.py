@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--extra-cache", help="index directory for the extra corpus")
     parser.add_argument("--extra-limit", type=int, default=400, help="questions sampled from it")
     parser.add_argument("--signals", type=Path, help="npz file: reuse collected signals, or save")
-    parser.add_argument("--max-withheld", type=float, default=0.07)
+    parser.add_argument("--max-withheld", type=float, default=0.05)
     parser.add_argument("--extra-weight", type=float, default=0.1, help="weight of extra rows")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()

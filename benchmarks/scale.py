@@ -1,9 +1,10 @@
 """Ingest throughput, index size and question latency on the 4,790-page scale corpus.
 
 Speed is reported as a ratio to the raw model encoding the same passages in the
-same run, so the figure means the same on a busy or an idle machine.
+same run, so the figure means the same on a busy or an idle machine; --compare
+also times another model (by default the small MiniLM) on the same passages.
 
-    .venv/bin/python benchmarks/scale.py --pages 500
+    .venv/bin/python benchmarks/scale.py --pages 500 [--compare bundled:all-MiniLM-L6-v2]
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=500, help="pages to ingest (max 4790)")
     parser.add_argument("--questions", type=int, default=200, help="questions to time")
+    parser.add_argument(
+        "--compare", default="bundled:all-MiniLM-L6-v2", help="another model to time ('' for none)"
+    )
     args = parser.parse_args()
     if not SCALE.exists():
         print(f"missing {SCALE}", file=sys.stderr)
@@ -53,6 +57,13 @@ def main() -> int:
         start = time.perf_counter()
         embedder.encode(passages)
         encode_s = time.perf_counter() - start
+        compare_s = 0.0
+        if args.compare:
+            other = load_embedder(args.compare)
+            other.encode(["warm up"])
+            start = time.perf_counter()
+            other.encode(passages)
+            compare_s = time.perf_counter() - start
         size = _size(Path(tmp) / "ix")
         titles = [json.loads(line).get("title") or "" for line in lines]
         questions = [f"What happened with {t}?" for t in titles if t][: args.questions]
@@ -70,6 +81,11 @@ def main() -> int:
         f"raw model encode of the same passages: {encode_s:.1f} s "
         f"(pipeline/raw time ratio {ingest_s / encode_s:.2f})"
     )
+    if compare_s:
+        print(
+            f"{args.compare} encodes the same passages in {compare_s:.1f} s: the default "
+            f"model's raw encode takes {encode_s / compare_s:.2f}x as long"
+        )
     per_passage = size / max(1, len(passages)) / 1024
     print(f"index size: {size / 2**20:.1f} MiB ({per_passage:.1f} KiB/passage)")
     print(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from index.search import diversify
 CANDIDATES = 150
 
 GRID = {
-    "dense_weight": [0.6, 0.7, 0.75, 0.8],
+    "dense_weight": [0.6, 0.7, 0.75, 0.8, 0.85],
     "article_weight": [0.0, 0.5, 1.0],
     "recency_weight": [0.0, 0.4, 0.8, 1.2],
     "recency_days": [7.0, 14.0, 30.0],
@@ -117,8 +118,14 @@ def main() -> None:
         "--set", nargs=2, action="append", required=True, metavar=("DIR", "QUESTIONS")
     )
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--candidates", type=Path, help="pickle file: reuse, or save")
     args = parser.parse_args()
-    sets = [(Path(q).parent.name, collect(Path(d), Path(q))) for d, q in args.set]
+    if args.candidates and args.candidates.exists():
+        sets = pickle.loads(args.candidates.read_bytes())
+    else:
+        sets = [(Path(q).parent.name, collect(Path(d), Path(q))) for d, q in args.set]
+        if args.candidates:
+            args.candidates.write_bytes(pickle.dumps(sets))
     results = []
     for values in itertools.product(*GRID.values()):
         settings = dict(zip(GRID, values, strict=True))
