@@ -5,11 +5,14 @@ Two workloads, each on a fresh index built first:
   of the set as a topic, `summarize()` of all the news, and `topics()` over the whole index;
 - DUC 2004: each cluster's ten documents in an index, `summarize()` of the whole index.
 
-    .venv/bin/python benchmarks/summary_speed.py
+    .venv/bin/python benchmarks/summary_speed.py [--index DIR]
+
+--index reuses a directory already holding rtqa-gold (e.g. from `newsdesk eval --cache`).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -35,6 +38,9 @@ def _line(name: str, seconds: list[float]) -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, help="an index already holding rtqa-gold")
+    args = parser.parse_args()
     from index.config import IndexConfig
     from index.embedders import load_embedder
     from index.engine import NewsIndex
@@ -43,8 +49,9 @@ def main() -> int:
 
     embedder = load_embedder(IndexConfig().model)
     with tempfile.TemporaryDirectory() as tmp:
-        index = NewsIndex.open(Path(tmp) / "gold", IndexConfig(path=tmp), embedder)
-        index.ingest_paths([EVAL / "rtqa-gold" / "corpus.jsonl"])
+        gold = args.index or Path(tmp) / "gold"
+        index = NewsIndex.open(gold, IndexConfig(path=str(gold)), embedder)
+        index.ingest_paths([EVAL / "rtqa-gold" / "corpus.jsonl"])  # nothing new when cached
         questions = [
             json.loads(line)["question"] for line in (EVAL / "rtqa-gold" / "questions.jsonl").open()
         ]
