@@ -16,7 +16,14 @@ import time
 from pathlib import Path
 
 from index.config import IndexConfig
-from index.evaluation import corpus_index, evaluate, read_questions
+from index.embedders import load_embedder
+from index.evaluation import (
+    BASELINE_MODEL,
+    DenseBaseline,
+    corpus_index,
+    evaluate,
+    read_questions,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = SHARED / "eval"
@@ -75,8 +82,11 @@ def main() -> None:
         start = time.perf_counter()
         with corpus_index(corpus, IndexConfig(), directory=directory) as index:
             stats = index.stats()
+            baseline = None
+            if index.embedder.name != BASELINE_MODEL:  # its passages embedded once
+                baseline = DenseBaseline(index, load_embedder(BASELINE_MODEL))
             for label, path in question_sets:
-                results = evaluate(index, read_questions(path))
+                results = evaluate(index, read_questions(path), baseline=baseline)
                 rows += [(label, mode, metrics) for mode, metrics in results.items()]
         print(f"{name}: {stats.passages} passages, {time.perf_counter() - start:.0f} s", flush=True)
 

@@ -22,7 +22,16 @@ from index.errors import InputError, StoreError
 from index.profiles import profile_for
 from index.query import parse_query
 from index.readers import expand_paths, read_path
-from index.records import Answer, Article, Hit, Source, Stats, Summary, SummaryLine
+from index.records import (
+    Answer,
+    Article,
+    Hit,
+    Passage,
+    Source,
+    Stats,
+    Summary,
+    SummaryLine,
+)
 from index.search import Retriever, SearchSettings, collapse_duplicates
 from index.store import NewPassage, Store, article_key, content_hash
 from index.vectors import VectorIndex
@@ -346,6 +355,11 @@ class NewsIndex:
             for d in [by_key[key]]
         )
         return Summary(topic=topic or "", lines=tuple(lines), sources=sources, articles=len(docs))
+
+    def all_passages(self) -> list[Passage]:
+        """Every passage of the index, in insertion order (for evaluation baselines)."""
+        with self._lock:
+            return self._store.passages_since("")
 
     def topics(
         self, *, days: int | None = None, now: date | None = None, max_topics: int = 10

@@ -1,8 +1,11 @@
-"""The evaluation harness behind `newsdesk eval`: a fresh index, every question, three pipelines.
+"""The evaluation harness behind `newsdesk eval`: a fresh index, every question, the
+full pipeline beside baselines.
 
 The full pipeline is asked through `NewsIndex.answer`, the code path the bot uses;
-the baselines (BM25 alone, dense alone) rank the same passages in the same run
-with no knowledge of dates, and never abstain.
+the baselines rank the same passages in the same run with no knowledge of dates,
+and never abstain: "lexical" is BM25 alone (FTS5), "dense" is MiniLM + FAISS flat
+as ../shared/eval/README.md defines it, and when the index has another model,
+"dense_model" is that model alone (what fusion and priors add on the same vectors).
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from index.config import IndexConfig
-from index.embedders import Embedder
+from index.embedders import MINILM, Embedder, load_embedder
 from index.engine import NewsIndex
 from index.errors import InputError
 from index.matching import answers
 from index.metrics import METRIC_KEYS, Outcome, summarize
+from index.query import parse_query
 from index.records import Hit
+from index.vectors import VectorIndex
 
 MODES = ("full", "lexical", "dense")
+BASELINE_MODEL = MINILM  # the dense baseline of ../shared/eval/README.md
 
 
 @dataclass(frozen=True)
@@ -90,24 +98,63 @@ def _outcome(question: Question, hits: Sequence[Hit], abstained: bool, ms: float
     )
 
 
-def ask(index: NewsIndex, question: Question, mode: str) -> Outcome:
+class DenseBaseline:
+    """Another model's vectors of every passage of an index, searched exactly (FAISS flat)."""
+
+    def __init__(self, index: NewsIndex, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.passages = index.all_passages()
+        self.vectors = VectorIndex(embedder.dim)
+        if self.passages:
+            matrix = embedder.encode([p.text for p in self.passages])
+            self.vectors.add(np.arange(len(self.passages)), matrix)
+
+    def search(self, question: str, k: int = 10) -> list[Hit]:
+        text = parse_query(question).text  # the same question text the engine embeds
+        found = self.vectors.search(self.embedder.encode([text])[0], k)
+        return [Hit(passage=self.passages[i], score=s, dense=s) for i, s in found]
+
+
+def ask(
+    index: NewsIndex, question: Question, mode: str, baseline: DenseBaseline | None = None
+) -> Outcome:
     """Ask one question in one mode and record what happened."""
     start = time.perf_counter()
     if mode == "full":
         answer = index.answer(question.question, now=question.date)
         ms = (time.perf_counter() - start) * 1000
         return _outcome(question, answer.hits, answer.abstained, ms)
-    hits = index.search(question.question, k=10, now=None, mode=mode)
+    if mode == "dense" and baseline is not None:
+        hits = baseline.search(question.question)
+    else:
+        search_mode = "dense" if mode == "dense_model" else mode
+        hits = index.search(question.question, k=10, now=None, mode=search_mode)
     ms = (time.perf_counter() - start) * 1000
     return _outcome(question, hits, False, ms)
 
 
 def evaluate(
-    index: NewsIndex, questions: Sequence[Question], modes: Sequence[str] = MODES
+    index: NewsIndex,
+    questions: Sequence[Question],
+    modes: Sequence[str] = MODES,
+    baseline_model: str = BASELINE_MODEL,
+    baseline: DenseBaseline | None = None,
 ) -> dict[str, dict[str, float | int]]:
-    """The metrics of every mode over the same index and questions."""
+    """The metrics of every mode over the same index and questions.
+
+    "dense" is the MiniLM baseline; when the index has another model, its own dense
+    ranking is reported too, as "dense_model". A `baseline` built before is reused
+    (several question sets over one corpus embed its passages once).
+    """
     index.embedder.encode(["warm up"])  # the first call pays for lazy initialisation
-    return {mode: summarize([ask(index, q, mode) for q in questions]) for mode in modes}
+    if "dense" in modes and index.embedder.name != baseline_model:
+        if baseline is None:
+            baseline = DenseBaseline(index, load_embedder(baseline_model))
+        baseline.embedder.encode(["warm up"])
+        modes = (*modes, "dense_model")
+    else:
+        baseline = None
+    return {mode: summarize([ask(index, q, mode, baseline) for q in questions]) for mode in modes}
 
 
 @contextmanager
@@ -138,11 +185,11 @@ def corpus_index(
 def format_table(results: dict[str, dict[str, float | int]]) -> str:
     """The metrics as a plain-text table, one column per mode."""
     modes = list(results)
-    lines = [f"{'metric':<24}" + "".join(f"{m:>10}" for m in modes)]
+    lines = [f"{'metric':<24}" + "".join(f"{m:>13}" for m in modes)]
     for key in METRIC_KEYS:
         cells = []
         for mode in modes:
             value = results[mode][key]
-            cells.append(f"{value:>10.3f}" if isinstance(value, float) else f"{value:>10}")
+            cells.append(f"{value:>13.3f}" if isinstance(value, float) else f"{value:>13}")
         lines.append(f"{key:<24}" + "".join(cells))
     return "\n".join(lines)

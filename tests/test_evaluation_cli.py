@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from index.cli import main
 from index.metrics import METRIC_KEYS
 
@@ -49,12 +51,34 @@ def test_json_output_has_three_pipelines_with_every_metric(tmp_path, capsys) -> 
     args = ["--config", str(config), "eval", "--corpus", str(corpus), "--questions"]
     assert main([*args, str(questions), "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
-    assert list(results) == ["full", "lexical", "dense"]
+    # "dense" is the MiniLM baseline; the index's own model (here the fake) is "dense_model".
+    assert list(results) == ["full", "lexical", "dense", "dense_model"]
     for metrics in results.values():
         assert list(metrics) == list(METRIC_KEYS)
         assert (metrics["answerable"], metrics["unanswerable"]) == (1, 1)
     assert results["lexical"]["recall@1"] == 1.0
     assert results["dense"]["withheld_answerable"] == 0.0
+    assert results["dense"]["recall@1"] == 1.0  # MiniLM finds the ferry
+
+
+def test_dense_baseline_ranks_the_same_passages_with_its_own_model(hash_index) -> None:
+    from index.embedders import HashEmbedder
+    from index.evaluation import DenseBaseline
+    from index.query import parse_query
+    from index.records import Article
+
+    hash_index.ingest_articles(
+        Article(title="", text=row["text"], url=row["url"], published=row["published"])
+        for row in CORPUS
+    )
+    other = HashEmbedder(128)
+    baseline = DenseBaseline(hash_index, other)
+    assert [p.text for p in baseline.passages] == [r["text"] for r in CORPUS]
+    hits = baseline.search(QUESTIONS[0]["question"])
+    assert len(hits) == 2 and hits[0].passage.text == CORPUS[0]["text"]
+    text = parse_query(QUESTIONS[0]["question"]).text
+    expected = other.encode([text])[0] @ other.encode([CORPUS[0]["text"]])[0]
+    assert hits[0].dense == pytest.approx(float(expected), abs=1e-5)
 
 
 def test_table_output_and_a_missing_file_is_one_error_line(tmp_path, capsys) -> None:
@@ -62,7 +86,7 @@ def test_table_output_and_a_missing_file_is_one_error_line(tmp_path, capsys) -> 
     args = ["--config", str(config), "eval", "--corpus", str(corpus), "--questions"]
     assert main([*args, str(questions)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["metric", "full", "lexical", "dense"]
+    assert out.splitlines()[0].split() == ["metric", "full", "lexical", "dense", "dense_model"]
     assert main([*args, str(tmp_path / "missing.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("newsdesk: error:") and "missing.jsonl" in err

@@ -26,7 +26,7 @@ def seed_results(tmp_path_factory) -> dict:
 
 
 def test_json_has_every_metric_for_every_pipeline(seed_results) -> None:
-    assert set(seed_results) == {"full", "lexical", "dense"}
+    assert set(seed_results) == {"full", "lexical", "dense", "dense_model"}
     for metrics in seed_results.values():
         assert list(metrics) == list(METRIC_KEYS)
         assert metrics["answerable"] == 7 and metrics["unanswerable"] == 2
@@ -43,5 +43,5 @@ def test_seed_targets(seed_results) -> None:
 
 
 def test_baselines_never_withhold_an_answer(seed_results) -> None:
-    for mode in ("lexical", "dense"):
+    for mode in ("lexical", "dense", "dense_model"):
         assert seed_results[mode]["withheld_answerable"] == 0.0
