@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _own_role(message: discord.Message) -> discord.Role | None:
+    """The role Discord made for the bot in the message's server (None in DMs)."""
+    return message.guild.self_role if message.guild else None
+
+
 class Ask(commands.Cog):
     """Answers questions about the news from the engine's index."""
 
@@ -42,7 +47,7 @@ class Ask(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return None
-        role = message.guild.self_role if message.guild else None
+        role = _own_role(message)
         named = role is not None and role in message.role_mentions
         if self.settings.reply_on_mention and (me in message.mentions or named):
             if mentions(message.content, me.id, role.id if role else None):
@@ -63,7 +68,7 @@ class Ask(commands.Cog):
         trigger = self._trigger(message)
         if trigger is None:
             return
-        role = message.guild.self_role if message.guild else None
+        role = _own_role(message)
         question = strip_mentions(
             message.content,
             self.bot.user.id,  # type: ignore[union-attr]
