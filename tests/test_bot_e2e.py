@@ -158,6 +158,20 @@ async def reply_to(server: FakeDiscord, message: dict[str, Any]) -> RecordedRequ
     )
 
 
+async def slash(
+    server: FakeDiscord, name: str, options: dict[str, Any] | None = None
+) -> tuple[RecordedRequest, RecordedRequest]:
+    """Run a slash command: its interaction callback (the deferral) and its followup."""
+    interaction = await server.send_interaction(name, options)
+    callback = await server.wait_for_request(
+        "POST", rf"/interactions/{interaction['id']}/[^/]+/callback"
+    )
+    followup = await server.wait_for_request(
+        "POST", rf"/webhooks/{server.app_id}/{interaction['token']}"
+    )
+    return callback, followup
+
+
 def replied_to(request: RecordedRequest) -> str | None:
     reference = (request.json or {}).get("message_reference") or {}
     return str(reference["message_id"]) if "message_id" in reference else None
@@ -224,13 +238,7 @@ async def test_slash_ask_is_deferred_then_answered_by_followup(
     server: FakeDiscord, spy: SpyEngine
 ) -> None:
     async with run(server, spy):
-        interaction = await server.send_interaction("ask", {"question": BRIDGE_QUESTION})
-        callback = await server.wait_for_request(
-            "POST", rf"/interactions/{interaction['id']}/[^/]+/callback"
-        )
-        followup = await server.wait_for_request(
-            "POST", rf"/webhooks/{server.app_id}/{interaction['token']}"
-        )
+        callback, followup = await slash(server, "ask", {"question": BRIDGE_QUESTION})
     assert callback.json["type"] == 5  # deferred: "newsdesk is thinking…"
     assert callback.index < followup.index
     assert followup.json["allowed_mentions"]["parse"] == []
@@ -322,9 +330,7 @@ async def test_mentions_ignored_when_reply_on_mention_is_off(
 async def test_help_reports_what_it_has_read(server: FakeDiscord, spy: SpyEngine) -> None:
     stats = spy.stats()
     async with run(server, spy):
-        interaction = await server.send_interaction("help")
-        callback = await server.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
-        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+        callback, followup = await slash(server, "help")
     assert callback.json == {"type": 5, "data": {"flags": 64}}  # deferred, ephemeral
     fields = {f["name"]: f["value"] for f in only_embed(followup)["fields"]}
     assert fields["Articles read"] == str(stats.articles)
@@ -430,9 +436,7 @@ async def test_summary_is_deferred_then_sent_with_sources(
     server: FakeDiscord, spy: SpyEngine
 ) -> None:
     async with run(server, spy):
-        interaction = await server.send_interaction("summary", {})
-        callback = await server.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
-        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+        callback, followup = await slash(server, "summary")
     assert callback.json["type"] == 5
     embed = only_embed(followup)
     assert embed["title"] == "Summary: the news"
@@ -484,9 +488,7 @@ async def test_topics_is_deferred_then_lists_the_stories(
     server: FakeDiscord, spy: SpyEngine
 ) -> None:
     async with run(server, spy):
-        interaction = await server.send_interaction("topics", {})
-        callback = await server.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback")
-        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
+        callback, followup = await slash(server, "topics")
     assert callback.json["type"] == 5
     embed = only_embed(followup)
     assert embed["title"] == "Main stories"
