@@ -16,14 +16,7 @@ import time
 from pathlib import Path
 
 from index.config import IndexConfig
-from index.embedders import load_embedder
-from index.evaluation import (
-    BASELINE_MODEL,
-    DenseBaseline,
-    corpus_index,
-    evaluate,
-    read_questions,
-)
+from index.evaluation import corpus_index, dense_baseline, evaluate, read_questions
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = SHARED / "eval"
@@ -82,9 +75,7 @@ def main() -> None:
         start = time.perf_counter()
         with corpus_index(corpus, IndexConfig(), directory=directory) as index:
             stats = index.stats()
-            baseline = None
-            if index.embedder.name != BASELINE_MODEL:  # its passages embedded once
-                baseline = DenseBaseline(index, load_embedder(BASELINE_MODEL))
+            baseline = dense_baseline(index)  # the corpus embedded once for every question set
             for label, path in question_sets:
                 results = evaluate(index, read_questions(path), baseline=baseline)
                 rows += [(label, mode, metrics) for mode, metrics in results.items()]

@@ -115,6 +115,12 @@ class DenseBaseline:
         return [Hit(passage=self.passages[i], score=s, dense=s) for i, s in found]
 
 
+def dense_baseline(index: NewsIndex, model: str = BASELINE_MODEL) -> DenseBaseline | None:
+    """The dense baseline over `index`, or None when the index's own model is that model
+    (its own dense search is then the baseline)."""
+    return None if index.embedder.name == model else DenseBaseline(index, load_embedder(model))
+
+
 def ask(
     index: NewsIndex, question: Question, mode: str, baseline: DenseBaseline | None = None
 ) -> Outcome:
@@ -147,13 +153,13 @@ def evaluate(
     (several question sets over one corpus embed its passages once).
     """
     index.embedder.encode(["warm up"])  # the first call pays for lazy initialisation
-    if "dense" in modes and index.embedder.name != baseline_model:
-        if baseline is None:
-            baseline = DenseBaseline(index, load_embedder(baseline_model))
+    if "dense" not in modes:
+        baseline = None
+    elif baseline is None:
+        baseline = dense_baseline(index, baseline_model)
+    if baseline is not None:
         baseline.embedder.encode(["warm up"])
         modes = (*modes, "dense_model")
-    else:
-        baseline = None
     return {mode: summarize([ask(index, q, mode, baseline) for q in questions]) for mode in modes}
 
 
