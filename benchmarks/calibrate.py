@@ -1,4 +1,5 @@
-"""Fit the abstention model (index.answer.Confidence) on a dev set, and print its trade-off.
+"""Fit the abstention model (index.search.confidence.Confidence) on a dev set; print its
+trade-off.
 
     python benchmarks/calibrate.py [--questions ../shared/eval/rtqa-gold/questions_mixed.jsonl]
                                    [--corpus ../shared/eval/rtqa-gold/corpus.jsonl] [--cache DIR]
@@ -19,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import Confidence, Signals
 from index.config import IndexConfig
-from index.evaluation import corpus_index, read_questions
-from index.matching import answers
+from index.evaluation.harness import corpus_index, read_questions
+from index.evaluation.matching import answers
+from index.search.answer import Confidence, Signals
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 FEATURES = [f.name for f in fields(Signals)]
@@ -39,7 +40,7 @@ def collect(
         asked = [asked[i] for i in sorted(keep)]
     with corpus_index(corpus, IndexConfig(), directory=cache) as index:
         for q in asked:
-            answer, signals = index._answer(q.question, q.date)
+            answer, signals = index.answer_signals(q.question, now=q.date)
             if signals is None:
                 continue
             rows.append(signals.vector())

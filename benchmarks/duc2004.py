@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/duc2004.py [--engine {hash,model}] [--data PATH]
 
-Without --engine, `index.summarize` is called on each cluster's ten texts; with
+Without --engine, `index.summaries.extractive` is called on each cluster's ten texts; with
 it, each cluster is ingested into a fresh index and the whole index summarized
 (`NewsIndex.summarize()`), as a user would get it. The whole-index summary uses
 no vectors, so the fast hash embedder gives the same text as the real model.
@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.rouge_eval import (  # noqa: E402
+from index.evaluation.rouge import (  # noqa: E402
     default_summarizer,
     engine_summarizer,
-    evaluate,
+    evaluate_summaries,
     load_clusters,
     markdown_table,
     percentile,
@@ -35,8 +35,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "duc2004" / "clusters_dev.jsonl
 
 def _index_factory(embedder_name: str):
     from index.config import IndexConfig
-    from index.embedders import HashEmbedder, load_embedder
     from index.engine import NewsIndex
+    from index.models.embedders import HashEmbedder, load_embedder
 
     config = IndexConfig()
     embedder = HashEmbedder() if embedder_name == "hash" else load_embedder(config.model)
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         summarizer = engine_summarizer(_index_factory(args.engine), max_words=args.max_words)
     else:
         summarizer = default_summarizer(max_words=args.max_words)
-    run = evaluate(clusters, summarizer)
+    run = evaluate_summaries(clusters, summarizer)
     if args.show:
         for cluster_id, summary in run.summaries:
             print(f"{cluster_id}: {summary}\n")

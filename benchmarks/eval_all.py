@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from index.config import IndexConfig
-from index.evaluation import corpus_index, dense_baseline, evaluate, read_questions
+from index.evaluation.harness import corpus_index, dense_baseline, evaluate_answers, read_questions
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = SHARED / "eval"
@@ -77,7 +77,7 @@ def main() -> None:
             stats = index.stats()
             baseline = dense_baseline(index)  # the corpus embedded once for every question set
             for label, path in question_sets:
-                results = evaluate(index, read_questions(path), baseline=baseline)
+                results = evaluate_answers(index, read_questions(path), baseline=baseline)
                 rows += [(label, mode, metrics) for mode, metrics in results.items()]
         print(f"{name}: {stats.passages} passages, {time.perf_counter() - start:.0f} s", flush=True)
 

@@ -39,8 +39,8 @@ def main() -> int:
         return 1
 
     from index.config import IndexConfig
-    from index.embedders import load_embedder
     from index.engine import NewsIndex
+    from index.models.embedders import load_embedder
 
     with gzip.open(SCALE, "rt") as handle:
         lines = [line for _, line in zip(range(args.pages), handle, strict=False)]
@@ -53,7 +53,7 @@ def main() -> int:
         start = time.perf_counter()
         report = index.ingest_paths([corpus])
         ingest_s = time.perf_counter() - start
-        passages = [p.text for p in index._store.passages_since("")]
+        passages = [p.text for p in index.all_passages()]
         start = time.perf_counter()
         embedder.encode(passages)
         encode_s = time.perf_counter() - start

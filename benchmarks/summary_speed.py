@@ -42,10 +42,10 @@ def main() -> int:
     parser.add_argument("--index", type=Path, help="an index already holding rtqa-gold")
     args = parser.parse_args()
     from index.config import IndexConfig
-    from index.embedders import load_embedder
     from index.engine import NewsIndex
+    from index.evaluation.rouge import load_clusters
+    from index.models.embedders import load_embedder
     from index.records import Article
-    from index.rouge_eval import load_clusters
 
     embedder = load_embedder(IndexConfig().model)
     with tempfile.TemporaryDirectory() as tmp:

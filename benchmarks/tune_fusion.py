@@ -1,30 +1,30 @@
-"""Grid-search the fusion weights of index.search.SearchSettings over cached indexes.
+"""Grid-search the fusion weights of index.search.fusion.SearchSettings over cached indexes.
 
     python benchmarks/tune_fusion.py --set DIR QUESTIONS [--set DIR QUESTIONS ...]
 
 Each DIR is an index already holding a corpus (e.g. built by `newsdesk eval --cache DIR`);
-the candidates of every question (dense top 150 and bm25 top 150, as the engine
-gathers them) are scored once, then every grid point is ranked in numpy, so a
-grid of hundreds of settings takes seconds. Ranks are before duplicate collapsing.
+the candidates of every question (dense top 150 and bm25 top 150, gathered by the
+engine's Retriever) are collected once, then every grid point is ranked with the
+engine's own `fuse`, so a grid of hundreds of settings takes seconds. Ranks are before duplicate collapsing.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import pickle
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.config import IndexConfig
-from index.dates import to_date
 from index.engine import NewsIndex
-from index.evaluation import read_questions
-from index.matching import answers
-from index.query import parse_query
-from index.search import diversify
+from index.evaluation.harness import read_questions
+from index.evaluation.matching import answers
+from index.search.fusion import Features, SearchSettings, fuse, rank
+from index.search.query import parse_query
 
 CANDIDATES = 150
 
@@ -38,70 +38,37 @@ GRID = {
 }
 
 
-def _minmax(x: np.ndarray) -> np.ndarray:
-    span = x.max() - x.min()
-    return np.ones_like(x) if span <= 1e-9 else (x - x.min()) / span
-
-
-def collect(directory: Path, questions: Path) -> list[dict[str, np.ndarray]]:
-    """Per answerable question: the candidates' raw scores, metadata and labels."""
+def collect(directory: Path, questions: Path) -> list[dict[str, Any]]:
+    """Per answerable question: the candidates' features and labels, gathered by the
+    engine's own retriever."""
     index = NewsIndex.open(directory, IndexConfig(path=str(directory)))
-    store, vectors = index._store, index._vectors
+    retriever = index.retriever(SearchSettings(article_weight=1.0))  # article bm25 too
     asked = [q for q in read_questions(questions) if q.evidence]
     out = []
     for q, qv in zip(asked, index.embedder.encode([q.question for q in asked]), strict=True):
         query = parse_query(q.question)
-        dense = dict(vectors.search(qv, CANDIDATES))
-        lexical = store.lexical_all(query.match)
-        top_lexical = sorted(lexical, key=lambda pid: -lexical[pid])[:CANDIDATES]
-        passages = store.passages(dict.fromkeys([*dense, *top_lexical]))
-        ages = {}
-        for pid, p in passages.items():
-            day = to_date(p.published)
-            ages[pid] = (q.date - day).days if day and q.date else math.inf
-        ids = [pid for pid in passages if ages[pid] >= -1]  # the engine's future filter
-        for pid, vec in store.vectors([pid for pid in ids if pid not in dense]).items():
-            dense[pid] = float(vec @ qv)
-        article_lexical = store.article_lexical(query.match)
-        d = np.array([dense[pid] for pid in ids])
-        article = np.array([passages[pid].article_id for pid in ids])
-        best = {}
-        for a, v in zip(article, d, strict=True):
-            best[a] = max(best.get(a, -1.0), v)
+        found = retriever.candidates(query, now=q.date or date.today(), want=CANDIDATES, vector=qv)
         out.append(
             {
-                "dense": d,
-                "lexical": np.array([lexical.get(pid, 0.0) for pid in ids]),
-                "article_dense": np.array([best[a] for a in article]),
-                "article_lexical": np.array([article_lexical.get(a, 0.0) for a in article]),
-                "age": np.array([ages[pid] for pid in ids]),
-                "position": np.array([passages[pid].position for pid in ids]),
-                "article": article,
-                "label": np.array([answers(passages[pid].text, q.evidence) for pid in ids]),
+                "features": found.features,
+                "time_sensitive": query.time_sensitive,
+                "label": np.array([answers(p.text, q.evidence) for p in found.passages]),
             }
         )
     index.close()
     return out
 
 
-def score(question: dict[str, np.ndarray], s: dict[str, float]) -> list[int]:
-    """Candidate order under settings `s`, as Retriever._fuse and diversify compute it."""
-    w = s["dense_weight"]
-    fused = w * _minmax(question["dense"]) + (1 - w) * _minmax(question["lexical"])
-    if s["article_weight"]:
-        fused += s["article_weight"] * (
-            w * _minmax(question["article_dense"]) + (1 - w) * _minmax(question["article_lexical"])
-        )
-    age = np.clip(question["age"], 0, None)
-    fused += s["recency_weight"] * np.where(np.isfinite(age), np.exp(-age / s["recency_days"]), 0)
-    fused -= s["position_weight"] * np.minimum(question["position"], 20) / 20
-    order = [int(i) for i in np.argsort(-fused, kind="stable")]
-    if s["per_article"]:
-        order = diversify(order, dict(enumerate(question["article"].tolist())), s["per_article"])
-    return order
+def score(question: dict[str, Any], s: dict[str, float]) -> list[int]:
+    """Candidate order under settings `s`: the engine's own `fuse` and `rank`."""
+    settings = SearchSettings(**s)  # type: ignore[arg-type]
+    features: Features = question["features"]
+    fused = fuse(features, settings, time_sensitive=question["time_sensitive"])
+    rows = np.arange(len(features), dtype=np.int64)
+    return rank(rows, fused, features.article, settings.per_article)
 
 
-def recall(questions: list[dict[str, np.ndarray]], s: dict[str, float]) -> tuple[float, float]:
+def recall(questions: list[dict[str, Any]], s: dict[str, float]) -> tuple[float, float]:
     at1 = at5 = 0
     for question in questions:
         labels = question["label"][score(question, s)[:10]]

@@ -8,12 +8,22 @@ import contextlib
 import logging
 import signal
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.client import NewsBot
 from index.config import Config, discord_token, load_config
 from index.errors import NewsdeskError
+
+if TYPE_CHECKING:
+    from bot.client import Engine
+    from index.engine import NewsIndex
+
+    def _news_index_is_an_engine(index: NewsIndex) -> Engine:
+        return index  # the type checker proves NewsIndex satisfies the bot's Engine
+
 
 log = logging.getLogger("bot")
 
@@ -24,6 +34,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--config", metavar="PATH", help="TOML config file (default: ./config.toml)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--sync", action="store_true", help="register the slash commands globally at start"
+    )
     return parser.parse_args(argv)
 
 
@@ -71,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except NewsdeskError as exc:
         return _fail(str(exc))
+    if args.sync:
+        config = replace(config, discord=replace(config.discord, sync_global=True))
     return run(config)
 
 

@@ -10,8 +10,7 @@ import discord
 from discord.ext import commands
 
 from index.config import DiscordConfig
-from index.records import Answer, Stats, Summary
-from index.topics import Topic
+from index.records import Answer, Stats, Summary, Topic
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +18,20 @@ EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary")
 
 
 class Engine(Protocol):
-    """What the bot needs from `index.engine.NewsIndex` (a fake in some tests)."""
+    """What the bot needs from `index.engine.NewsIndex` (a fake in some tests).
+
+    `now` None means today, as in the engine: the bot never passes its own.
+    """
 
     def answer(self, question: str, *, now: date | None = None) -> Answer: ...
 
     def stats(self) -> Stats: ...
 
-    def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary: ...
+    def summarize(
+        self, topic: str | None = None, *, days: int | None = None, now: date | None = None
+    ) -> Summary: ...
 
-    def topics(self, *, days: int | None = None) -> list[Topic]: ...
+    def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]: ...
 
 
 def intents() -> discord.Intents:
@@ -63,28 +67,36 @@ class NewsBot(commands.Bot):
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
-        """Register the slash commands: instantly in the dev guild when one is set, else
-        globally (Discord may take up to an hour to show global changes).
+        """Register the slash commands, as discord.py advises: in the dev guild (instantly)
+        when one is configured, and globally only when asked (`sync_global`, or
+        `newsdesk run --sync`), since global registration is rate limited and can take
+        up to an hour to show.
 
         A failure is logged, not raised: mentions and answer channels work without it.
         """
-        guild = None
+        targets: list[discord.Object | None] = []
         if self.settings.dev_guild_id is not None:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
-        where = f"guild {guild.id}" if guild else "all guilds"
-        try:
-            synced = await self.tree.sync(guild=guild)
-        except discord.HTTPException as exc:
-            log.error(
-                "could not register slash commands in %s (%s %s): was the bot invited "
-                "with the applications.commands scope?",
-                where,
-                exc.status,
-                exc.text,
-            )
-            return
-        log.info("registered %d slash commands in %s", len(synced), where)
+            targets.append(guild)
+        if self.settings.sync_global:
+            targets.append(None)
+        if not targets:
+            log.info("slash commands not synced (run once with --sync after they change)")
+        for guild in targets:
+            where = f"guild {guild.id}" if guild else "all guilds"
+            try:
+                synced = await self.tree.sync(guild=guild)
+            except discord.HTTPException as exc:
+                log.error(
+                    "could not register slash commands in %s (%s %s): was the bot invited "
+                    "with the applications.commands scope?",
+                    where,
+                    exc.status,
+                    exc.text,
+                )
+                continue
+            log.info("registered %d slash commands in %s", len(synced), where)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: questions are handled by the Ask cog's listener."""

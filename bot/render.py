@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
-from index.records import Answer, Hit, Source, Stats, Summary
-from index.topics import Topic
+from index.records import Answer, Hit, Source, Stats, Summary, Topic
 
 MESSAGE_LIMIT = 2_000
 TITLE_LIMIT = 256
@@ -22,7 +21,6 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1_024
 FOOTER_LIMIT = 2_048
 EMBED_TOTAL_LIMIT = 6_000
-QUESTION_LIMIT = 1_000
 ELLIPSIS = "…"
 
 ANSWER_COLOUR = discord.Colour.blurple()
@@ -45,11 +43,6 @@ def clip(text: str, limit: int) -> str:
     if trailing % 2:
         cut = cut[:-1]
     return cut.rstrip() + ELLIPSIS
-
-
-def clip_question(question: str, limit: int = QUESTION_LIMIT) -> str:
-    """Return the question with whitespace collapsed, cut to `limit` characters."""
-    return clip(" ".join(question.split()), limit)
 
 
 def escape(text: str) -> str:

@@ -10,14 +10,16 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from index.config import Config, load_config
 from index.errors import InputError, NewsdeskError
-from index.records import Answer, Summary
+from index.output import answer_json, format_answer, format_summary, format_topics, topics_json
+
+if TYPE_CHECKING:
+    from index.engine import NewsIndex
 
 log = logging.getLogger("newsdesk")
-
-_BOLD, _RESET = "\033[1;33m", "\033[0m"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,7 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     duc.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
     duc.add_argument("--json", action="store_true", help="print one JSON object")
 
-    commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--sync",
+        action="store_true",
+        help="register the slash commands with Discord globally at start "
+        "(needed once after they change; the dev guild is always synced)",
+    )
     return parser
 
 
@@ -93,55 +101,13 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
-def _open(config: Config):
+def _open(config: Config) -> NewsIndex:
     from index.engine import NewsIndex
 
     return NewsIndex.open(config.index.path, config.index)
 
 
-def answer_json(answer: Answer) -> dict:
-    """The `ask --json` object: empty strings where something is unknown."""
-    hit = answer.hit
-    passage = hit.passage if hit and not answer.abstained else None
-    return {
-        "abstained": answer.abstained,
-        "passage": passage.text if passage else "",
-        "title": passage.title if passage else "",
-        "source": passage.source if passage else "",
-        "url": passage.url if passage else "",
-        "published": passage.published if passage else "",
-        "score": round(answer.confidence, 4),
-    }
-
-
-def format_answer(answer: Answer, *, color: bool) -> str:
-    """The answer as terminal text: passage with the answer sentence marked, then its source."""
-    if answer.abstained or answer.hit is None:
-        text = "I don't know: the news I have read does not cover that."
-        if answer.hit is not None:
-            text += f"\n(closest headline, not an answer: {answer.hit.passage.title or 'untitled'})"
-        return text
-    passage = answer.hit.passage
-    body = passage.text
-    if answer.highlight:
-        start, end = answer.highlight
-        left, right = (_BOLD, _RESET) if color else ("**", "**")
-        body = body[:start] + left + body[start:end] + right + body[end:]
-    source = [passage.title or "(untitled)"]
-    if passage.source:
-        source.append(passage.source)
-    if answer.hit.also_in:
-        source.append("also in " + ", ".join(answer.hit.also_in))
-    if passage.published:
-        source.append(passage.published)
-    lines = [body, "", "— " + " · ".join(source)]
-    if passage.url:
-        lines.append(passage.url)
-    lines.append(f"(confidence {answer.confidence:.0%})")
-    return "\n".join(lines)
-
-
-def _cmd_ingest(args, config) -> int:
+def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     with _open(config) as index:
         report = index.ingest_paths(
             args.paths,
@@ -162,7 +128,7 @@ def _cmd_ingest(args, config) -> int:
     return 1 if report.problems and nothing_read else 0
 
 
-def _cmd_ask(args, config) -> int:
+def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     with _open(config) as index:
         answer = index.answer(args.question, now=args.now or date.today())
     if args.json:
@@ -172,7 +138,7 @@ def _cmd_ask(args, config) -> int:
     return 0
 
 
-def _cmd_stats(args, config) -> int:
+def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
     with _open(config) as index:
         stats = index.stats()
     if args.json:
@@ -194,12 +160,17 @@ def _cmd_stats(args, config) -> int:
     return 0
 
 
-def _cmd_eval(args, config) -> int:
-    from index.evaluation import corpus_index, evaluate, format_table, read_questions
+def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    from index.evaluation.harness import (
+        corpus_index,
+        evaluate_answers,
+        format_table,
+        read_questions,
+    )
 
     questions = read_questions(args.questions)
     with corpus_index(args.corpus, config.index, directory=args.cache) as index:
-        results = evaluate(index, questions)
+        results = evaluate_answers(index, questions)
     if args.json:
         print(json.dumps(results))
     else:
@@ -207,20 +178,7 @@ def _cmd_eval(args, config) -> int:
     return 0
 
 
-def format_summary(summary: Summary) -> str:
-    """A summary as terminal text: prose with [n] citations, then the numbered sources."""
-    if not summary.lines:
-        about = f" about {summary.topic!r}" if summary.topic else ""
-        return f"Too little in the news I have read{about} to summarize."
-    lines = [summary.text, "", "Sources:"]
-    for source in summary.sources:
-        parts = [source.title or "(untitled)"]
-        parts += [part for part in (source.source, source.published, source.url) if part]
-        lines.append(f"[{source.number}] " + " · ".join(parts))
-    return "\n".join(lines)
-
-
-def _cmd_summary(args, config) -> int:
+def _cmd_summary(args: argparse.Namespace, config: Config) -> int:
     with _open(config) as index:
         summary = index.summarize(
             args.topic or None, days=args.days, now=args.now or date.today(), max_words=args.words
@@ -232,49 +190,27 @@ def _cmd_summary(args, config) -> int:
     return 0
 
 
-def _cmd_topics(args, config) -> int:
+def _cmd_topics(args: argparse.Namespace, config: Config) -> int:
     with _open(config) as index:
         found = index.topics(days=args.days, now=args.now or date.today())
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "topics": [
-                        {
-                            "label": t.label,
-                            "articles": t.articles,
-                            "outlets": t.outlets,
-                            "newest": t.newest,
-                            "keywords": list(t.keywords),
-                        }
-                        for t in found
-                    ]
-                },
-                ensure_ascii=False,
-            )
-        )
-        return 0
-    if not found:
-        print("No news read yet" + (f" from the last {args.days} days." if args.days else "."))
-    for number, topic in enumerate(found, 1):
-        outlets = f", {topic.outlets} outlet{'s' if topic.outlets != 1 else ''}"
-        newest = f", newest {topic.newest}" if topic.newest else ""
-        plural = "s" if topic.articles != 1 else ""
-        print(f"{number}. {topic.label} ({topic.articles} article{plural}{outlets}{newest})")
+        print(json.dumps(topics_json(found), ensure_ascii=False))
+    else:
+        print(format_topics(found, args.days))
     return 0
 
 
-def _cmd_eval_summary(args, config) -> int:
-    from index.embedders import load_embedder
+def _cmd_eval_summary(args: argparse.Namespace, config: Config) -> int:
     from index.engine import NewsIndex
-    from index.rouge_eval import (
+    from index.evaluation.rouge import (
         engine_summarizer,
-        evaluate,
+        evaluate_summaries,
         load_clusters,
         markdown_table,
         percentile,
         report_groups,
     )
+    from index.models.embedders import load_embedder
 
     try:
         clusters = load_clusters(args.file)[: args.clusters]
@@ -285,7 +221,7 @@ def _cmd_eval_summary(args, config) -> int:
         lambda path: NewsIndex.open(path, replace(config.index, path=str(path)), embedder)
     )
     try:
-        run = evaluate(clusters, summarizer)
+        run = evaluate_summaries(clusters, summarizer)
     except ImportError as exc:
         raise NewsdeskError(str(exc)) from None
     if args.json:
@@ -304,9 +240,12 @@ def _cmd_eval_summary(args, config) -> int:
     return 0
 
 
-def _cmd_run(args, config) -> int:
+def _cmd_run(args: argparse.Namespace, config: Config) -> int:
+    # The only import of bot/ from index/: the engine itself never loads Discord.
     from bot.__main__ import run
 
+    if args.sync:
+        config = replace(config, discord=replace(config.discord, sync_global=True))
     return run(config)
 
 

@@ -25,6 +25,10 @@ class DiscordConfig:
     answer_channels: tuple[int, ...] = ()
     dev_guild_id: int | None = None
     reply_on_mention: bool = True
+    # Register the slash commands with Discord globally at every start. Off: global
+    # registration is rate limited and needed only after the commands change
+    # (`newsdesk run --sync` does it once); the dev guild is synced at every start.
+    sync_global: bool = False
 
 
 @dataclass(frozen=True)

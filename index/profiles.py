@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.answer import Confidence
-from index.embedders import MINILM, MPNET
-from index.search import SearchSettings
+from index.models.embedders import MINILM, MPNET
+from index.search.confidence import Confidence
+from index.search.fusion import SearchSettings
 
 
 @dataclass(frozen=True)

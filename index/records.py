@@ -22,6 +22,18 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Something wrong with one input (a file, a line, a URL): worth a one-line warning,
+    while the rest is still read."""
+
+    where: str  # the file, "file:line" or URL; "" when the message names it
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(frozen=True)
 class Passage:
     """A stored passage with the metadata of its article."""
 
@@ -111,3 +123,20 @@ class Summary:
     def text(self) -> str:
         """The summary as prose with [n] citation markers."""
         return " ".join(f"{line.text} [{line.citation}]" for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A group of articles on one story, with what a listing needs to show it."""
+
+    label: str  # the most central headline, or distinctive keywords when titles are missing
+    article_ids: tuple[int, ...]  # most central first
+    passage_ids: tuple[int, ...]
+    outlets: int  # distinct non-empty sources
+    newest: str  # latest non-empty published date, or ""
+    keywords: tuple[str, ...]
+
+    @property
+    def articles(self) -> int:
+        """Number of articles in the topic."""
+        return len(self.article_ids)

@@ -7,12 +7,15 @@ from pathlib import Path
 import pytest
 
 from index.config import IndexConfig
-from index.embedders import HashEmbedder
 from index.engine import NewsIndex
+from tests.support.embedders import HashEmbedder, register_hash_embedders
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_PAGE = REPO / "samples" / "seed_news_page.txt"
 SHARED = REPO.parent / "shared"
+
+# `model = "hash-N"` in a test's config loads the fake embedder (never in the product).
+register_hash_embedders()
 
 
 def shared_path(*parts: str) -> Path:
@@ -40,7 +43,7 @@ def hash_index(tmp_path: Path):
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled MiniLM model, loaded once per test session."""
-    from index.embedders import load_embedder
+    from index.models.embedders import load_embedder
 
     return load_embedder(IndexConfig().model)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
@@ -36,9 +35,9 @@ class Ask(commands.Cog):
         self.settings = bot.settings
 
     def _ask(self, question: str) -> tuple[Answer, Stats]:
-        """Runs in a worker thread: the answer plus the stats for "news as of"."""
-        # "Now" is today's date: time words ("latest", "this week") and the recency prior use it.
-        return self.engine.answer(question, now=date.today()), self.engine.stats()
+        """Runs in a worker thread: the answer (the engine clips the question and takes
+        today as "now") plus the stats for "news as of"."""
+        return self.engine.answer(question), self.engine.stats()
 
     def _trigger(self, message: discord.Message) -> str | None:
         """Why to answer `message`: "mention", "channel" (a question asked unprompted in
@@ -78,7 +77,7 @@ class Ask(commands.Cog):
             await self._reply(message, content=render.NO_QUESTION_TEXT)
             return
         try:
-            answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
+            answer, stats = await asyncio.to_thread(self._ask, question)
         except Exception as exc:
             text = failed(exc, f"answering message {message.id}", log)
             if trigger == "mention":
@@ -111,7 +110,7 @@ class Ask(commands.Cog):
         """Ask a question about the news I have read."""
         await interaction.response.defer(thinking=True)
         try:
-            answer, stats = await asyncio.to_thread(self._ask, render.clip_question(question))
+            answer, stats = await asyncio.to_thread(self._ask, question)
         except Exception as exc:
             await ephemeral_error(interaction, failed(exc, f"/ask {question[:100]!r}", log))
             return

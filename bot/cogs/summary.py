@@ -12,15 +12,14 @@ from discord.ext import commands
 
 from bot import render
 from bot.cogs.common import NO_PINGS, ephemeral_error, failed
-from index.records import Stats, Summary
-from index.topics import Topic
+from index.records import Stats, Summary, Topic
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
 log = logging.getLogger(__name__)
 
-TOPIC_LIMIT = 200
+TOPIC_LIMIT = 200  # Discord enforces it on the option; the engine clips questions itself
 
 
 class Summaries(commands.Cog):
@@ -41,12 +40,11 @@ class Summaries(commands.Cog):
     async def summary(
         self,
         interaction: discord.Interaction,
-        topic: str | None = None,
+        topic: app_commands.Range[str, 1, TOPIC_LIMIT] | None = None,
         days: app_commands.Range[int, 1, 365] | None = None,
     ) -> None:
         """Summarize the news I have read, with sources."""
         await interaction.response.defer(thinking=True)
-        topic = render.clip_question(topic, TOPIC_LIMIT) if topic else None
         try:
             summary, stats = await asyncio.to_thread(self._summarize, topic, days)
         except Exception as exc:

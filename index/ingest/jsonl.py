@@ -1,0 +1,43 @@
+"""Reading the JSONL corpus format: one article object per line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from index.records import Article, Problem
+from index.text.dates import parse_date
+
+
+def read_jsonl(lines: Iterator[str], *, origin: str = "") -> Iterator[Article | Problem]:
+    """Yield an Article per valid line, or a Problem per bad line.
+
+    Each object has "text" and optionally "title", "source", "url", "published".
+    """
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Problem(f"{origin}:{number}", f"not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            yield Problem(f"{origin}:{number}", "expected a JSON object")
+            continue
+        text, title = row.get("text"), row.get("title") or ""
+        if not isinstance(text, str) or not isinstance(title, str) or not (text.strip()):
+            yield Problem(f"{origin}:{number}", 'missing or empty "text"')
+            continue
+        meta = {k: row.get(k) or "" for k in ("source", "url", "published")}
+        if not all(isinstance(v, str) for v in meta.values()):
+            yield Problem(f"{origin}:{number}", '"source", "url" and "published" must be strings')
+            continue
+        yield Article(
+            title=title.strip(),
+            text=text,
+            source=meta["source"].strip(),
+            url=meta["url"].strip(),
+            published=parse_date(meta["published"]),
+            origin=f"{origin}:{number}",
+        )

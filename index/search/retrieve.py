@@ -1,0 +1,180 @@
+"""Hybrid retrieval: FAISS dense search and FTS5 bm25 candidates, fused by `fusion.fuse`."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from index.models.embedders import Embedder
+from index.records import Hit, Passage
+from index.search.confidence import idf_weights
+from index.search.fusion import Features, SearchSettings, fuse, rank
+from index.search.query import Query
+from index.storage.store import Store
+from index.storage.vectors import VectorIndex
+from index.text.dates import to_date
+from index.text.words import normalized
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The passages one question gathered, in candidate order, and their features."""
+
+    passages: tuple[Passage, ...]
+    features: Features
+    dense: Mapping[int, float]  # cosine by passage id (every candidate in hybrid mode)
+    lexical: Mapping[int, float]  # bm25 by passage id (those that match)
+
+
+def _shingles(text: str) -> set[str]:
+    words = normalized(text).split()
+    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def collapse_duplicates(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
+    """Merge near-identical passages (syndicated copies): the best stays, listing the others."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for hit in hits:
+        shingles = _shingles(hit.passage.text)
+        for i, (other, other_shingles) in enumerate(kept):
+            overlap = len(shingles & other_shingles) / max(
+                1, min(len(shingles), len(other_shingles))
+            )
+            if overlap >= threshold:
+                source = hit.passage.source
+                if source and source != other.passage.source and source not in other.also_in:
+                    kept[i] = (replace(other, also_in=(*other.also_in, source)), other_shingles)
+                break
+        else:
+            kept.append((hit, shingles))
+    return [hit for hit, _ in kept]
+
+
+def _age_days(published: str, now: date) -> float:
+    day = to_date(published)
+    return math.inf if day is None else float((now - day).days)
+
+
+class Retriever:
+    """Ranks passages for a query over one store and its vector index.
+
+    It owns every read a question makes: candidates, their vectors, the term
+    statistics and article text the answer step needs.
+    """
+
+    def __init__(
+        self, store: Store, vectors: VectorIndex, embedder: Embedder, settings: SearchSettings
+    ) -> None:
+        self.store, self.vectors, self.embedder, self.settings = store, vectors, embedder, settings
+
+    def candidates(
+        self,
+        query: Query,
+        *,
+        now: date,
+        want: int,
+        mode: str = "hybrid",
+        since: str = "",
+        vector: np.ndarray | None = None,
+    ) -> Candidates:
+        """The dense top `want` and bm25 top `want` passages still visible at `now` (and
+        published on or after `since`), with their features."""
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        best_lexical: list[int] = []
+        if mode in ("hybrid", "dense"):
+            if vector is None:
+                vector = self.embedder.encode([query.text])[0]
+            dense = dict(self.vectors.search(vector, want))
+        if mode in ("hybrid", "lexical"):
+            lexical = self.store.lexical(query.terms)
+            best_lexical = heapq.nlargest(want, lexical, key=lambda pid: (lexical[pid], -pid))
+        ids = list(dict.fromkeys([*dense, *best_lexical]))
+        found = self.store.passages(ids)
+        passages = [
+            found[pid] for pid in ids if pid in found and self._visible(found[pid], now, since)
+        ]
+        if mode == "hybrid" and vector is not None:
+            missing = [p.id for p in passages if p.id not in dense]
+            for pid, stored in self.store.vectors(missing).items():
+                dense[pid] = float(stored @ vector)
+        article_lexical = None
+        if mode == "hybrid" and self.settings.article_weight:
+            by_article = self.store.article_lexical(query.terms)
+            article_lexical = np.array([by_article.get(p.article_id, 0.0) for p in passages])
+        features = Features(
+            dense=np.array([dense.get(p.id, 0.0) for p in passages], dtype=np.float64),
+            lexical=np.array([lexical.get(p.id, 0.0) for p in passages], dtype=np.float64),
+            age_days=np.array([_age_days(p.published, now) for p in passages], dtype=np.float64),
+            position=np.array([p.position for p in passages], dtype=np.int64),
+            article=np.array([p.article_id for p in passages], dtype=np.int64),
+            article_lexical=article_lexical,
+        )
+        return Candidates(tuple(passages), features, dense, lexical)
+
+    def search(
+        self,
+        query: Query,
+        *,
+        now: date,
+        k: int = 10,
+        mode: str = "hybrid",
+        since: str = "",
+        vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Return hits, best first: up to k, or in "hybrid" mode up to 3k so that callers
+        still have k after collapsing duplicates. `mode` is one of MODES; `since` (ISO
+        date) leaves out older articles, `now` articles not yet written."""
+        s = self.settings
+        # Some candidates may be filtered out by date: gather three times as many.
+        want = 3 * (s.candidates if mode == "hybrid" else k)
+        found = self.candidates(query, now=now, want=want, mode=mode, since=since, vector=vector)
+        if not found.passages:
+            return []
+        features = found.features
+        if mode == "dense":
+            scores = np.array([found.dense.get(p.id, -1.0) for p in found.passages])
+        elif mode == "lexical":
+            scores = features.lexical
+        else:
+            scores = fuse(features, s, time_sensitive=query.time_sensitive)
+        ids = np.array([p.id for p in found.passages], dtype=np.int64)
+        per_article = s.per_article if mode == "hybrid" else 0
+        ranked = rank(ids, scores, features.article, per_article)
+        by_id = {p.id: (p, float(score)) for p, score in zip(found.passages, scores, strict=True)}
+        hits = [
+            Hit(
+                passage=by_id[pid][0],
+                score=by_id[pid][1],
+                dense=found.dense.get(pid, 0.0),
+                lexical=found.lexical.get(pid, 0.0),
+            )
+            for pid in ranked
+        ]
+        return hits[: max(k, 1) * 3] if mode == "hybrid" else hits[:k]
+
+    def term_weights(self, query: Query) -> dict[str, float]:
+        """Inverse document frequency of each query term over the passages: rare words
+        count more."""
+        return idf_weights(query, *self.store.document_frequencies(query.terms))
+
+    def article_text(self, article_id: int) -> str:
+        """The whole text of an article, title first ("" when it is gone)."""
+        return self.store.article_text(article_id)
+
+    def _visible(self, passage: Passage, now: date, since: str) -> bool:
+        # An undated article counts in a "last N days" window from the day it was read.
+        if since and (passage.published or passage.ingested) < since:
+            return False
+        if passage.published:
+            day = to_date(passage.published)
+            if day and (day - now).days > self.settings.future_grace_days:
+                return False
+        return True

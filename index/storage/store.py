@@ -1,0 +1,302 @@
+"""The SQLite side of an index: articles, passages, their vectors and FTS5 text.
+
+SQLite is the source of truth: each passage row holds its vector, so the FAISS
+file can always be rebuilt from it without embedding anything again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import StoreError
+from index.records import Article, Passage, Stats
+from index.storage.fts import fts_phrase, match_any
+from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    """A passage ready to store: its text and its vector."""
+
+    position: int
+    text: str
+    vector: np.ndarray
+
+
+_PASSAGE_SELECT = """
+    SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published,
+           substr(a.ingested_at, 1, 10)
+    FROM passages p JOIN articles a ON a.id = p.article_id
+"""
+
+
+class Store:
+    """Thread-safe access to the index database (one connection, one lock)."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open index database {path}: {exc}") from None
+        self._lock = threading.RLock()
+        try:  # connect() is lazy: a file that is not a database fails only here
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(f"cannot open index database {path}: {exc}") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"index schema {version} is newer than this newsdesk ({SCHEMA_VERSION})"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[step](self._db)
+                self._db.execute(f"PRAGMA user_version = {step + 1}")
+
+    def transaction(self) -> _Transaction:
+        """A context manager: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
+        return _Transaction(self._db, self._lock)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- metadata -----------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- articles -----------------------------------------------------------
+    def find_article(self, key: str) -> tuple[int, str] | None:
+        """Return (id, content hash) of the article stored under `key`."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, content_hash FROM articles WHERE key = ?", (key,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def has_content(self, digest: str) -> bool:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", (digest,)
+            ).fetchone()
+        return row is not None
+
+    def delete_article(self, article_id: int) -> list[int]:
+        """Delete an article and its passages (inside a transaction); return the passage ids."""
+        ids = [
+            r[0]
+            for r in self._db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
+        ]
+        self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        self._db.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
+        self._db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return ids
+
+    def add_article(
+        self, article: Article, key: str, digest: str, passages: Sequence[NewPassage]
+    ) -> list[int]:
+        """Insert an article and its passages (inside a transaction); return passage ids."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        cursor = self._db.execute(
+            "INSERT INTO articles(key, content_hash, title, source, url, published, origin,"
+            " ingested_at, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                digest,
+                article.title,
+                article.source,
+                article.url,
+                article.published,
+                article.origin,
+                now,
+                article.text,
+            ),
+        )
+        article_id = int(cursor.lastrowid)
+        self._db.execute(
+            "INSERT INTO articles_fts(rowid, text, title) VALUES (?, ?, ?)",
+            (article_id, article.text, article.title),
+        )
+        ids = []
+        for passage in passages:
+            cursor = self._db.execute(
+                "INSERT INTO passages(article_id, position, text, vector) VALUES (?, ?, ?, ?)",
+                (
+                    article_id,
+                    passage.position,
+                    passage.text,
+                    np.asarray(passage.vector, dtype=np.float32).tobytes(),
+                ),
+            )
+            passage_id = int(cursor.lastrowid)
+            self._db.execute(
+                "INSERT INTO passages_fts(rowid, text, title) VALUES (?, ?, ?)",
+                (passage_id, passage.text, article.title),
+            )
+            ids.append(passage_id)
+        return ids
+
+    # -- passages -----------------------------------------------------------
+    def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
+        """Return the passages with these ids (missing ids are left out)."""
+        ids = list(ids)
+        out: dict[int, Passage] = {}
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for row in self._db.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({marks})", part):
+                    out[row[0]] = Passage(*row)
+        return out
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, vectors) of every passage, for rebuilding the FAISS index."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return ids, vectors
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Return the stored vectors of these passages."""
+        out: dict[int, np.ndarray] = {}
+        ids = list(ids)
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for pid, blob in self._db.execute(
+                    f"SELECT id, vector FROM passages WHERE id IN ({marks})", part
+                ):
+                    out[pid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def passage_ids(self) -> np.ndarray:
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM passages ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def passages_since(self, since: str, *, newest_articles: int | None = None) -> list[Passage]:
+        """Every passage of articles published on or after `since` ("" means all).
+
+        An undated article counts from the day it was ingested. With
+        `newest_articles`, only the passages of that many newest such articles.
+        """
+        day = "COALESCE(NULLIF(published, ''), substr(ingested_at, 1, 10))"
+        articles = f"SELECT id FROM articles WHERE {day} >= ?"
+        if newest_articles is not None:
+            articles += f" ORDER BY {day} DESC, id DESC LIMIT {int(newest_articles)}"
+        with self._lock:
+            rows = self._db.execute(
+                f"{_PASSAGE_SELECT} WHERE p.article_id IN ({articles}) ORDER BY p.id", (since,)
+            ).fetchall()
+        return [Passage(*row) for row in rows]
+
+    # -- lexical search -----------------------------------------------------
+    def lexical(self, terms: Sequence[str], limit: int = 5000) -> dict[int, float]:
+        """bm25 (higher is better) of the `limit` best passages matching any of `terms`.
+
+        One pass over the posting lists: far cheaper than scoring chosen rowids
+        (`rowid IN (...)` makes FTS5 evaluate the match once per id). Passages
+        beyond `limit` match so weakly that they count as not matching.
+        """
+        match = match_any(terms)
+        if not match:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS s FROM passages_fts"
+                " WHERE passages_fts MATCH ? ORDER BY s LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        return {int(r[0]): -float(r[1]) for r in rows}
+
+    def article_lexical(self, terms: Sequence[str]) -> dict[int, float]:
+        """bm25 scores (higher is better) of every whole article matching any of `terms`."""
+        match = match_any(terms)
+        if not match:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, bm25(articles_fts, 1.0, 0.5) FROM articles_fts"
+                " WHERE articles_fts MATCH ?",
+                (match,),
+            ).fetchall()
+        return {int(r[0]): -float(r[1]) for r in rows}
+
+    def article_text(self, article_id: int) -> str:
+        """The whole text of an article, title first ("" when it is gone)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT title, text FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
+        return f"{row[0]}\n{row[1]}" if row else ""
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(number of passages, passages matching each term), for IDF weights."""
+        out: dict[str, int] = {}
+        with self._lock:
+            total = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            for term in terms:
+                phrase = fts_phrase(term)
+                if not phrase:
+                    continue
+                out[term] = self._db.execute(
+                    "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)
+                ).fetchone()[0]
+        return int(total), out
+
+    # -- statistics ---------------------------------------------------------
+    def stats(self) -> Stats:
+        with self._lock:
+            articles, sources, newest = self._db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT NULLIF(source, '')), MAX(NULLIF(published, ''))"
+                " FROM articles"
+            ).fetchone()
+            passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        return Stats(articles=articles, passages=passages, newest=newest or "", sources=sources)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db, self._lock = db, lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()

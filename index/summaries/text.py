@@ -1,0 +1,125 @@
+"""Sentences for summaries: wire typography, junk filtering, context-dependent openings,
+concept bigrams."""
+
+from __future__ import annotations
+
+import re
+
+from index.text.words import STOPWORDS
+
+# Lines and sentences that belong to the page around an article, not to the news.
+_JUNK = re.compile(
+    r"advertisement|getty images|try our ai features|click here|sign up|subscribe|"
+    r"newsletter|all rights reserved|copyright|©|\bphoto(?:graph)?s?\s*(?:by|:|credit)|"
+    r"\bimage\s*(?:by|:|credit)|read more|related articles|no comments yet|follow us|"
+    r"cookie|privacy policy|terms of (?:use|service)|share this|seconds? ago|minutes? ago|"
+    r"hours? ago|^\W*(?:updated|published)\b|reporting by|editing by|contributed to this report|"
+    r"explore what|for you:|\bthis story has been\b|\bwatch:|^\W*video\b",
+    re.IGNORECASE,
+)
+# "JERUSALEM (AP) — ", "BRUSSELS, Belgium (AP) _ " or "WASHINGTON -- " opening a wire story.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,30}(?:,\s*[A-Z][A-Za-z .]{1,25})?\s*(?:\([A-Za-z ]{2,20}\))?"
+    r"\s*(?:—|–|--|-|_)\s*(?=[A-Z\"“])"
+)
+# Sentences that lean on the one before them read badly out of context.
+_DANGLING = re.compile(
+    r"^(?:but|and|or|so|yet|however|also|still|meanwhile|instead|moreover|then|this|that|"
+    r"these|those|it|he|she|they|his|her|their|its|there)\b",
+    re.IGNORECASE,
+)
+_UNNAMED = re.compile(r"\b(?:he|she|they) (?:said|says|added|told)\b|\bsaid (?:he|she)\b")
+# Single quotation marks, told apart from apostrophes: "He's", "parents' homes".
+_OPEN_SINGLE = re.compile(r"(?:^|(?<=[\s(\[—-]))['‘](?=\w)")
+_CLOSE_SINGLE = re.compile(r"(?<=[\w.,!?])(?<!s)['’](?=[\s,.;:!?)\]—-]|$)|(?<=s)['’](?! [a-z])")
+_TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
+
+
+def normalize_quotes(text: str) -> str:
+    """Return `text` with newswire ``TeX-style'' quotation marks made plain double quotes.
+
+    Done before sentence splitting too: a sentence opening with ``, unlike one
+    opening with ", is not seen as a new sentence by the splitter.
+    """
+    return text.replace("``", '"').replace("''", '"')
+
+
+def clean_sentence(text: str) -> str:
+    """Return `text` with wire-service typography normalised and a dateline removed."""
+    text = normalize_quotes(text)
+    text = _DATELINE.sub("", text.strip())
+    text = re.sub(r"\s+_\s+", "—", text)  # DUC newswire writes a dash as " _ "
+    return " ".join(text.split())
+
+
+# A weekday, with the preposition or time of day that goes with it: "on Friday", "late
+# Sunday night", "said Monday". Not "Friday's", "Good Friday" or "The Sunday Times".
+_WEEKDAY = re.compile(
+    r"(?P<pre>\b(?:[Oo]n|early|late|last|this)\s+)?\b(?:Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday)\b(?:\s+(?:morning|afternoon|evening|night))?(?![\w'’-])"
+)
+
+
+def drop_weekdays(text: str) -> str:
+    """Return `text` without the weekdays that date its events: "Hun Sen on Friday
+    rejected..." -> "Hun Sen rejected...".
+
+    A weekday means something only beside its own article's date; a summary of
+    several articles shows neither, so there it would mislead (and it takes room).
+    Names such as "Good Friday" or "The Sunday Times" are kept.
+    """
+    parts, last = [], 0
+    for match in _WEEKDAY.finditer(text):
+        before = text[: match.start()].split()
+        after = text[match.end() :].split()
+        if not match.group("pre") and (
+            not before or not before[-1][0].islower() or before[-1].endswith(",")
+        ):
+            continue  # "Good Friday", "The Sunday Times", a list of days
+        if after and after[0][0].isupper():
+            continue  # "on Sunday Times"
+        parts.append(text[last : match.start()])
+        last = match.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    text = "".join(parts)
+    text = re.sub(r",\s*,", " ", text)  # "Milosevic, on Sunday, met" -> "Milosevic met"
+    text = re.sub(r"^\s*,\s*", "", text)  # "On Friday, the king..." -> "the king..."
+    text = re.sub(r"\s+([,.;:!])", r"\1", text)
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
+def is_usable(text: str, min_words: int) -> bool:
+    """True when `text` is a whole declarative news sentence fit for a summary."""
+    words = text.split()
+    if len(words) < min_words:
+        return False
+    if "?" in text or _JUNK.search(text):
+        return False
+    if not text[0].isupper() and text[0] not in "\"'“‘":
+        return False  # a fragment, or a line starting mid-sentence
+    if not _TERMINAL.search(text):
+        return False  # headlines, captions, menu items
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        return False  # part of a quotation that spans sentences
+    if len(_OPEN_SINGLE.findall(text)) != len(_CLOSE_SINGLE.findall(text)):
+        return False  # the same, quoted 'like this'
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.islower() for c in letters) > 0.5 * len(letters)
+
+
+def is_dangling(text: str) -> bool:
+    """True when `text` leans on what came before it: it opens with a quotation, a
+    pronoun or a connective, or quotes an unnamed "he" or "she"."""
+    return text[0] in "\"'“‘" or bool(_DANGLING.match(text)) or bool(_UNNAMED.search(text))
+
+
+def bigrams(tokens: list[str], raw: list[str]) -> set[tuple[str, str]]:
+    """Stemmed adjacent pairs, skipping pairs made only of function words."""
+    return {
+        (tokens[i], tokens[i + 1])
+        for i in range(len(tokens) - 1)
+        if not (raw[i] in STOPWORDS and raw[i + 1] in STOPWORDS)
+    }
