@@ -5,7 +5,8 @@
 Each DIR is an index already holding a corpus (e.g. built by `newsdesk eval --cache DIR`);
 the candidates of every question (dense top 150 and bm25 top 150, gathered by the
 engine's Retriever) are collected once, then every grid point is ranked with the
-engine's own `fuse`, so a grid of hundreds of settings takes seconds. Ranks are before duplicate collapsing.
+engine's own `fuse`, so a grid of hundreds of settings takes seconds. Ranks are before
+duplicate collapsing.
 """
 
 from __future__ import annotations

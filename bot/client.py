@@ -76,9 +76,9 @@ class NewsBot(commands.Bot):
         """
         targets: list[discord.Object | None] = []
         if self.settings.dev_guild_id is not None:
-            guild = discord.Object(id=self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            targets.append(guild)
+            dev_guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=dev_guild)
+            targets.append(dev_guild)
         if self.settings.sync_global:
             targets.append(None)
         if not targets:

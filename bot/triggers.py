@@ -45,4 +45,4 @@ def looks_like_question(content: str) -> bool:
     if "?" in text[-3:]:
         return True
     first = _FIRST_WORD.match(text.lower())
-    return bool(first) and first.group(0) in QUESTION_WORDS
+    return first is not None and first.group(0) in QUESTION_WORDS

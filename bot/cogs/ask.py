@@ -98,7 +98,7 @@ class Ask(commands.Cog):
         # still sent, as a plain message, instead of an HTTP 400 lost in the logs.
         await message.channel.send(
             content=content,
-            embed=embed,
+            embeds=[embed] if embed is not None else [],
             reference=message.to_reference(fail_if_not_exists=False),
             mention_author=False,
             allowed_mentions=NO_PINGS,

@@ -184,7 +184,7 @@ def corpus_index(
         try:
             report = index.ingest_paths([corpus])
             if report.problems and not index.stats().passages:
-                raise InputError("; ".join(report.problems))
+                raise InputError("; ".join(map(str, report.problems)))
             yield index
         finally:
             index.close()

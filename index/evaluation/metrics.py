@@ -40,7 +40,7 @@ class Outcome:
     latency_ms: float
 
 
-def _share(hits: int, total: int) -> float:
+def _share(hits: float, total: int) -> float:
     return hits / total if total else 0.0
 
 

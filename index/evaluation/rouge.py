@@ -137,7 +137,9 @@ def _scorer():
     return rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
 
 
-def score_summary(summary: str, references: Sequence[str], scorer=None) -> tuple[float, float]:
+def score_summary(
+    summary: str, references: Sequence[str], scorer: Any = None
+) -> tuple[float, float]:
     """Return (ROUGE-1, ROUGE-2) recall in percent, averaged over `references`."""
     scorer = scorer or _scorer()
     candidate = prepare(summary)
@@ -162,7 +164,7 @@ def render(sentences: Sequence[SummarySentence]) -> str:
     return " ".join(f"{s.text} [{int(s.doc_key) + 1}]" for s in sentences)
 
 
-def default_summarizer(max_words: int = 110, **options) -> Callable[[Cluster], str]:
+def default_summarizer(max_words: int = 110, **options: Any) -> Callable[[Cluster], str]:
     """A summarizer callable for `evaluate_summaries`: ``index.summaries.extractive`` over
     the cluster's ten texts."""
 

@@ -28,9 +28,20 @@ BUNDLED_DIMS = {MPNET: 768, MINILM: 384}  # known without loading the model
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors."""
 
-    name: str
-    dim: int
-    max_tokens: int
+    @property
+    def name(self) -> str:
+        """The configured model name (recorded in the index)."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Length of every vector."""
+        ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input in the model's tokens; longer texts are truncated."""
+        ...
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Return an (n, dim) float32 array of unit vectors."""
@@ -99,8 +110,11 @@ class SentenceTransformerEmbedder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        size, max_tokens = dimension(), self._model.max_seq_length
+        if size is None or max_tokens is None:
+            raise StoreError(f"embedding model {model!r} does not say its vector size")
+        self.dim = int(size)
+        self.max_tokens = int(max_tokens)
         self._tokenizer = self._model.tokenizer
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:

@@ -139,7 +139,7 @@ class Store:
                 article.text,
             ),
         )
-        article_id = int(cursor.lastrowid)
+        article_id = _row_id(cursor)
         self._db.execute(
             "INSERT INTO articles_fts(rowid, text, title) VALUES (?, ?, ?)",
             (article_id, article.text, article.title),
@@ -155,7 +155,7 @@ class Store:
                     np.asarray(passage.vector, dtype=np.float32).tobytes(),
                 ),
             )
-            passage_id = int(cursor.lastrowid)
+            passage_id = _row_id(cursor)
             self._db.execute(
                 "INSERT INTO passages_fts(rowid, text, title) VALUES (?, ?, ?)",
                 (passage_id, passage.text, article.title),
@@ -286,6 +286,13 @@ class Store:
         return Stats(articles=articles, passages=passages, newest=newest or "", sources=sources)
 
 
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just added."""
+    if cursor.lastrowid is None:
+        raise StoreError("the database did not return the new row's id")
+    return int(cursor.lastrowid)
+
+
 class _Transaction:
     def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
         self._db, self._lock = db, lock
@@ -295,7 +302,7 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
         return self._db
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         try:
             self._db.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:

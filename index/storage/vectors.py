@@ -6,6 +6,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -20,7 +21,8 @@ class VectorIndex:
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         self.dim = dim
-        self._index = index or faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        # Any: faiss's SWIG stubs know neither IndexIDMap2.id_map nor remove_ids(array).
+        self._index: Any = index or faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorIndex | None:

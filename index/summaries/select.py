@@ -11,13 +11,16 @@ reproducible when it finished before its time limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
+
+Concept = TypeVar("Concept", bound=Hashable)
 
 
 def select(
-    concepts: Sequence[frozenset[Hashable]],
+    concepts: Sequence[frozenset[Concept]],
     words: Sequence[int],
-    weights: dict[Hashable, float],
+    weights: Mapping[Concept, float],
     bonus: Sequence[float],
     duplicate: Callable[[int, int], bool],
     budget: int,
@@ -40,7 +43,7 @@ def select(
     """
     factor = [1.0] * len(words) if scale is None else list(scale)
     pool = [i for i in range(len(words)) if 0 < words[i] <= budget]
-    covered: set[Hashable] = set()
+    covered: set[Concept] = set()
     chosen: list[int] = []
     taken: dict[int, int] = {}
     group = list(groups) if groups is not None else [0] * len(words)

@@ -116,7 +116,14 @@ def _members(cells: list[int]) -> list[list[int]]:
     return groups
 
 
-def _topic(group, article_ids, members, matrix, passages, document_freq) -> Topic:
+def _topic(
+    group: list[int],
+    article_ids: list[int],
+    members: list[list[int]],
+    matrix: np.ndarray,
+    passages: Sequence[Passage],
+    document_freq: Counter[str],
+) -> Topic:
     centroid = matrix[group].mean(axis=0)
     # Most central first; ties (e.g. identical vectors) by article id for determinism.
     order = sorted(group, key=lambda a: (-float(matrix[a] @ centroid), article_ids[a]))
