@@ -86,7 +86,8 @@ def _single_thread() -> Iterator[None]:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded offline; the default is the bundled MiniLM."""
+    """A sentence-transformers model loaded offline: the bundled MiniLM, or a local model
+    folder (the default model, mpnet, runs with ONNX Runtime: `OnnxEmbedder`)."""
 
     def __init__(self, model: str, *, batch_size: int = 64) -> None:
         self.name = model
