@@ -229,27 +229,25 @@ class Store:
         (`rowid IN (...)` makes FTS5 evaluate the match once per id). Passages
         beyond `limit` match so weakly that they count as not matching.
         """
-        match = match_any(terms)
-        if not match:
-            return {}
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS s FROM passages_fts"
-                " WHERE passages_fts MATCH ? ORDER BY s LIMIT ?",
-                (match, limit),
-            ).fetchall()
-        return {int(r[0]): -float(r[1]) for r in rows}
+        return self._bm25("passages_fts", 0.3, terms, limit)
 
     def article_lexical(self, terms: Sequence[str]) -> dict[int, float]:
         """bm25 scores (higher is better) of every whole article matching any of `terms`."""
+        return self._bm25("articles_fts", 0.5, terms, -1)
+
+    def _bm25(
+        self, table: str, title_weight: float, terms: Sequence[str], limit: int
+    ) -> dict[int, float]:
+        """Row id -> bm25 (negated: higher is better) of the rows of an FTS5 `table` that
+        match any of `terms`, best first, at most `limit` (-1: all)."""
         match = match_any(terms)
         if not match:
             return {}
         with self._lock:
             rows = self._db.execute(
-                "SELECT rowid, bm25(articles_fts, 1.0, 0.5) FROM articles_fts"
-                " WHERE articles_fts MATCH ?",
-                (match,),
+                f"SELECT rowid, bm25({table}, 1.0, ?) AS s FROM {table}"
+                f" WHERE {table} MATCH ? ORDER BY s LIMIT ?",
+                (title_weight, match, limit),
             ).fetchall()
         return {int(r[0]): -float(r[1]) for r in rows}
 
