@@ -9,7 +9,9 @@ import pytest
 from index.config import IndexConfig
 from index.engine import DB_FILE, VECTORS_FILE, NewsIndex
 from index.errors import InputError, StoreError
-from index.records import Article
+from index.records import Article, Problem
+from index.storage.store import Store
+from index.storage.vectors import VectorIndex
 from tests.support.embedders import HashEmbedder
 
 
@@ -47,7 +49,7 @@ def test_reopen_does_not_embed_again(tmp_path, sample_page):
 
 def test_passages_never_exceed_the_model_limit(hash_index, sample_page):
     hash_index.ingest_paths([sample_page])
-    passages = hash_index._store.passages_since("")
+    passages = hash_index.all_passages()
     counts = hash_index.embedder.count_tokens([p.text for p in passages])
     assert max(counts) <= hash_index.embedder.max_tokens
     assert {p.article_id for p in passages} == set(range(1, 5))
@@ -57,7 +59,7 @@ def test_user_metadata_fills_only_what_the_page_lacks(hash_index, sample_page):
     hash_index.ingest_paths(
         [sample_page], source="Daily8", url="https://daily8.test/putin", published="2025-08-17"
     )
-    passages = hash_index._store.passages_since("")
+    passages = hash_index.all_passages()
     lead = next(p for p in passages if p.title.startswith("Putin agreed"))
     assert (lead.source, lead.url, lead.published) == (
         "Daily8",
@@ -75,9 +77,9 @@ def test_updated_article_replaces_its_passages(hash_index):
     hash_index.ingest_articles([old])
     report = hash_index.ingest_articles([new])
     assert report.articles_updated == 1
-    texts = [p.text for p in hash_index._store.passages_since("")]
-    assert texts == ["The vote moved to Friday night."]
-    assert hash_index._vectors.size == 1
+    passages = hash_index.all_passages()
+    assert [p.text for p in passages] == ["The vote moved to Friday night."]
+    assert hash_index.vector_ids().tolist() == [passages[0].id]
 
 
 def test_crash_in_the_middle_of_an_ingest_leaves_a_consistent_index(tmp_path):
@@ -104,7 +106,7 @@ def test_crash_in_the_middle_of_an_ingest_leaves_a_consistent_index(tmp_path):
     # The process dies here: nothing else is saved.
     with _open(tmp_path) as reopened:
         assert reopened.stats() == committed
-        assert reopened._vectors.size == committed.passages
+        assert len(reopened.vector_ids()) == committed.passages
         report = reopened.ingest_articles(articles)
         assert report.articles_added == 100 - committed.articles
         assert reopened.stats().articles == 100
@@ -131,11 +133,15 @@ def test_missing_or_corrupt_vector_file_is_rebuilt_without_embedding(tmp_path, s
 def test_vectors_missing_from_faiss_are_restored(tmp_path, sample_page):
     with _open(tmp_path) as index:
         index.ingest_paths([sample_page])
-        n = index._vectors.size
-        index._vectors.remove([1, 2])
-        index._vectors.save(tmp_path / VECTORS_FILE)
+        ids = index.vector_ids()
+    dim = HashEmbedder().dim
+    vectors = VectorIndex.load(tmp_path / VECTORS_FILE, dim)
+    vectors.remove([1, 2])
+    vectors.save(tmp_path / VECTORS_FILE)
+    assert VectorIndex.load(tmp_path / VECTORS_FILE, dim).size == len(ids) - 2
     with _open(tmp_path) as index:
-        assert index._vectors.size == n
+        assert np.array_equal(index.vector_ids(), ids)
+        assert [p.id for p in index.all_passages()] == ids.tolist()
 
 
 def test_index_built_with_another_model_is_refused(tmp_path, sample_page):
@@ -169,8 +175,11 @@ def test_bad_files_are_reported_and_good_ones_ingested(hash_index, sample_page, 
     empty.write_text("")
     report = hash_index.ingest_paths([binary, sample_page, empty])
     assert report.articles_added == 4
-    assert len(report.problems) == 2
-    assert any("binary" in p for p in report.problems)
+    assert all(isinstance(p, Problem) for p in report.problems)
+    assert [str(p) for p in report.problems] == [
+        f"{binary}: looks like a binary file, not text, HTML, a feed or JSONL",
+        f"{empty}: the file is empty",
+    ]
 
 
 def test_answer_handles_empty_and_huge_questions(hash_index, sample_page):
@@ -182,10 +191,22 @@ def test_answer_handles_empty_and_huge_questions(hash_index, sample_page):
     assert len(answer.question) <= 2000
 
 
-def test_fts_syntax_in_questions_is_just_text(hash_index, sample_page):
-    hash_index.ingest_paths([sample_page])
-    for question in ['"unbalanced', "NEAR(a b) OR AND *", "col:value ^ - +", "'); DROP TABLE x"]:
-        hash_index.answer(question)  # must not raise
+def test_fts_syntax_in_questions_is_just_text(hash_index):
+    hash_index.ingest_articles(
+        [
+            Article(title="Ferries", text="Ferry services across the strait resumed on Monday."),
+            Article(title="Budget", text="The council approved the road budget on Tuesday."),
+        ]
+    )
+    question = '"NEAR(ferry strait)" OR * AND ^title: - + \'); DROP TABLE passages; --'
+    hits = hash_index.search(question, mode="lexical")
+    # bm25 returns only passages matching the question's words: here the ferry story alone.
+    assert [h.passage.title for h in hits] == ["Ferries"]
+    answer = hash_index.answer(question)
+    assert answer.hit is not None and answer.hit.passage.title == "Ferries"
+    for broken in ['"unbalanced ferry', "NEAR(a b) OR AND *", "col:value ^ - +", "*"]:
+        hash_index.answer(broken)  # must not raise
+    assert hash_index.stats().articles == 2  # and nothing was dropped
 
 
 def test_duplicate_passages_from_two_outlets_collapse(hash_index):
@@ -218,8 +239,13 @@ def test_stats(hash_index, sample_page):
     stats = hash_index.stats()
     assert (stats.articles, stats.sources, stats.newest) == (4, 2, "2025-08-17")
     assert (hash_index.path / DB_FILE).exists()
-    assert json.loads(hash_index._store.get_meta("model"))["name"] == "hash-256"
-    assert np.array_equal(hash_index._vectors.ids(), hash_index._store.passage_ids())
+    assert np.array_equal(hash_index.vector_ids(), [p.id for p in hash_index.all_passages()])
+    store = Store(hash_index.path / DB_FILE)
+    try:
+        assert json.loads(store.get_meta("model")) == {"name": "hash-256", "dim": 256}
+        assert store.get_meta("passage_tokens") == str(IndexConfig().passage_tokens)
+    finally:
+        store.close()
 
 
 def test_a_directory_is_ingested_file_by_file(hash_index, sample_page, tmp_path):
@@ -233,15 +259,36 @@ def test_a_directory_is_ingested_file_by_file(hash_index, sample_page, tmp_path)
     assert report.articles_added == 5 and report.problems == ()
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "no input files" in hash_index.ingest_paths([empty]).problems[0]
+    [problem] = hash_index.ingest_paths([empty]).problems
+    assert problem.where == str(empty) and "no input files" in problem.message
 
 
-def test_a_days_window_past_year_one_means_no_limit(hash_index, sample_page):
-    hash_index.ingest_paths([sample_page])
+TUNNEL = (
+    "Officials said the new rail tunnel under the river opened to passengers on {0}. "
+    "The rail tunnel cost four billion dollars and took nine years to build after delays. "
+    "Commuters said the rail tunnel cut their journey across the river by twenty minutes."
+)
+
+
+def test_a_days_window_past_year_one_means_no_limit(hash_index):
+    hash_index.ingest_articles(
+        [
+            Article(title="Tunnel opens", text=TUNNEL.format("Monday"), published="2025-08-11"),
+            Article(
+                title="Tunnel plan", text=TUNNEL.format("a date to be set"), published="1999-01-01"
+            ),
+        ]
+    )
     today = date(2025, 8, 20)
-    assert hash_index.topics(days=10**6, now=today) == hash_index.topics(now=today)
-    everything = hash_index.summarize("Gaza", now=today)
-    assert hash_index.summarize("Gaza", days=10**6, now=today) == everything
+    topics = hash_index.topics(now=today)
+    assert [t.articles for t in topics] == [2]
+    assert hash_index.topics(days=10**6, now=today) == topics
+    everything = hash_index.summarize("rail tunnel", now=today)
+    assert everything.lines and everything.articles == 2
+    assert {s.published for s in everything.sources} == {"2025-08-11", "1999-01-01"}
+    assert hash_index.summarize("rail tunnel", days=10**6, now=today) == everything
+    # A window that fits in the calendar still applies.
+    assert hash_index.summarize("rail tunnel", days=30, now=today).articles == 1
 
 
 def test_articles_told_apart_by_a_query_parameter_are_both_kept(hash_index):
@@ -270,5 +317,60 @@ def test_user_publication_date_is_stored_as_iso_or_refused(hash_index, sample_pa
         hash_index.ingest_paths([sample_page], published="17/08/2025")
     assert hash_index.stats().articles == 0
     hash_index.ingest_paths([sample_page], published="August 17, 2025")
-    passages = hash_index._store.passages_since("")
+    passages = hash_index.all_passages()
     assert {p.published for p in passages if p.title.startswith("Putin agreed")} == {"2025-08-17"}
+
+
+def test_an_index_built_with_another_passage_size_is_refused(tmp_path, sample_page):
+    with _open(tmp_path) as index:
+        index.ingest_paths([sample_page])
+    other = IndexConfig(path=str(tmp_path), passage_tokens=64)
+    with pytest.raises(StoreError, match=r"built with passage_tokens = 108, not 64"):
+        NewsIndex.open(tmp_path, other, HashEmbedder())
+    with _open(tmp_path) as index:  # the refusal changed nothing
+        assert index.stats().articles == 4
+
+
+def test_now_none_means_today(hash_index):
+    from datetime import timedelta
+
+    today = date.today()
+
+    def eclipse(title: str, days: int, text: str) -> Article:
+        return Article(title=title, text=text, published=str(today + timedelta(days=days)))
+
+    hash_index.ingest_articles(
+        [
+            eclipse("Eclipse", 0, "The eclipse was seen across Chile today."),
+            eclipse("Eclipse later", 30, "Crowds in Chile will watch the next eclipse."),
+            eclipse("Eclipse before", -30, "Chile prepared hotels for eclipse tourists."),
+        ]
+    )
+    # Articles dated after today are not yet written: None did not mean "no now".
+    found = {h.passage.title for h in hash_index.search("eclipse Chile")}
+    assert found == {"Eclipse", "Eclipse before"}
+    assert hash_index.answer("eclipse Chile").hit.passage.title in found
+    summary = hash_index.summarize("eclipse Chile", days=1)
+    assert summary.articles == 1
+    assert summary == hash_index.summarize("eclipse Chile", days=1, now=today)
+    topics = hash_index.topics(days=1)
+    assert topics and all(3 not in t.article_ids for t in topics)  # 30 days old: outside
+    assert topics == hash_index.topics(days=1, now=today)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="topics() and the whole-news summarize() read Store.passages_since, which has "
+    "no upper bound: articles dated after `now` count, though search treats them as "
+    "not yet written",
+)
+def test_topics_and_whole_news_summary_leave_out_articles_after_now(hash_index):
+    hash_index.ingest_articles(
+        [
+            Article(title="Past", text=TUNNEL.format("Monday"), published="2025-01-10"),
+            Article(title="Future", text=TUNNEL.format("Friday"), published="2025-03-01"),
+        ]
+    )
+    now = date(2025, 1, 20)
+    assert [t.articles for t in hash_index.topics(now=now)] == [1]
+    assert hash_index.summarize(None, now=now).articles == 1

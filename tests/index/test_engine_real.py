@@ -51,7 +51,7 @@ def test_reopened_real_index_answers_the_same(tmp_path, real_embedder, sample_pa
 
 
 def test_passages_fit_the_model(seed_index):
-    passages = seed_index._store.passages_since("")
+    passages = seed_index.all_passages()
     counts = seed_index.embedder.count_tokens([p.text for p in passages])
     assert max(counts) <= 256
     text = " ".join(p.text for p in passages)

@@ -8,6 +8,7 @@ import pytest
 
 from index.errors import InputError
 from index.ingest.readers import read_path
+from index.records import Article, Problem
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loop Wire</title>
 <item><title>Harbour bridge reopens</title><link>http://127.0.0.1/bridge</link>
@@ -58,13 +59,15 @@ def server():
 
 
 def test_feed_url(server):
-    [article] = [a for a in read_path(f"{server}/feed") if not isinstance(a, str)]
+    [article] = list(read_path(f"{server}/feed"))
+    assert isinstance(article, Article)
     assert article.title == "Harbour bridge reopens" and article.source == "Loop Wire"
     assert article.published == "2025-06-02"
 
 
 def test_html_url_keeps_the_address(server):
-    [article] = [a for a in read_path(f"{server}/page") if not isinstance(a, str)]
+    [article] = list(read_path(f"{server}/page"))
+    assert isinstance(article, Article)
     assert "council approved the budget" in article.text and "Menu" not in article.text
     assert article.url == f"{server}/page"
 
@@ -85,7 +88,9 @@ def test_unreachable_url_is_an_input_error():
 def test_engine_ingests_urls_beside_files(hash_index, server, sample_page):
     report = hash_index.ingest_paths([f"{server}/feed", str(sample_page), f"{server}/missing"])
     assert report.articles_added == 5
-    assert len(report.problems) == 1 and "404" in report.problems[0]
+    [problem] = report.problems
+    assert isinstance(problem, Problem) and "404" in str(problem)
+    assert f"{server}/missing" in str(problem)
 
 
 @pytest.mark.parametrize("url", ["http://[", "http://127.0.0.1:abc/"])
