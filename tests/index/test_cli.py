@@ -8,8 +8,6 @@ import pytest
 
 from index.cli import main
 
-pytestmark = pytest.mark.model
-
 
 def _run(capsys, *args):
     code = main(list(args))
@@ -17,6 +15,7 @@ def _run(capsys, *args):
     return code, out, err
 
 
+@pytest.mark.model
 def test_ingest_then_ask_in_an_empty_folder_with_no_config(
     tmp_path, monkeypatch, capsys, sample_page, real_embedder
 ):
@@ -49,6 +48,7 @@ def test_ingest_then_ask_in_an_empty_folder_with_no_config(
     assert stats["newest"] == ""
 
 
+@pytest.mark.model
 def test_text_answer_shows_passage_and_source(tmp_path, capsys, sample_page, real_embedder):
     index = str(tmp_path / "ix")
     _run(

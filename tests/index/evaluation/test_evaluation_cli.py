@@ -46,6 +46,7 @@ def _files(tmp_path):
     return corpus, questions, config
 
 
+@pytest.mark.model  # the "dense" baseline loads the real MiniLM model
 def test_json_output_has_three_pipelines_with_every_metric(tmp_path, capsys) -> None:
     corpus, questions, config = _files(tmp_path)
     args = ["--config", str(config), "eval", "--corpus", str(corpus), "--questions"]
@@ -81,6 +82,7 @@ def test_dense_baseline_ranks_the_same_passages_with_its_own_model(hash_index) -
     assert hits[0].dense == pytest.approx(float(expected), abs=1e-5)
 
 
+@pytest.mark.model  # the "dense" baseline loads the real MiniLM model
 def test_table_output_and_a_missing_file_is_one_error_line(tmp_path, capsys) -> None:
     corpus, questions, config = _files(tmp_path)
     args = ["--config", str(config), "eval", "--corpus", str(corpus), "--questions"]
@@ -93,8 +95,6 @@ def test_table_output_and_a_missing_file_is_one_error_line(tmp_path, capsys) -> 
 
 
 def test_question_of_the_wrong_type_is_named_with_its_line(tmp_path):
-    import pytest
-
     from index.errors import InputError
     from index.evaluation.harness import read_questions
 
@@ -103,3 +103,28 @@ def test_question_of_the_wrong_type_is_named_with_its_line(tmp_path):
         path.write_text(json.dumps({"question": "ok?"}) + "\n" + json.dumps(row) + "\n")
         with pytest.raises(InputError, match=r"q\.jsonl:2: not a question object"):
             read_questions(path)
+
+
+def test_a_corpus_that_gives_nothing_is_one_error_line(tmp_path, capsys) -> None:
+    _, questions, config = _files(tmp_path)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    args = ["--config", str(config), "eval", "--corpus", str(empty), "--questions"]
+    assert main([*args, str(questions)]) == 2
+    assert capsys.readouterr().err == f"newsdesk: error: {empty}: the file is empty\n"
+
+
+def test_evaluate_answers_without_the_dense_baseline_needs_no_model(hash_index) -> None:
+    from index.evaluation.harness import evaluate_answers, read_questions
+    from index.records import Article
+
+    hash_index.ingest_articles(
+        Article(title="", text=row["text"], url=row["url"], published=row["published"])
+        for row in CORPUS
+    )
+    path = hash_index.path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in QUESTIONS))
+    results = evaluate_answers(hash_index, read_questions(path), modes=("full", "lexical"))
+    assert list(results) == ["full", "lexical"]
+    assert results["lexical"]["recall@1"] == 1.0
+    assert (results["full"]["answerable"], results["full"]["unanswerable"]) == (1, 1)

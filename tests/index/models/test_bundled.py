@@ -14,6 +14,7 @@ from index.models import bundled as model_files
 from index.models.embedders import MPNET, OnnxEmbedder, load_embedder
 
 
+@pytest.mark.model
 def test_the_built_model_is_cached_and_reused(real_embedder) -> None:
     assert isinstance(real_embedder, OnnxEmbedder)
     directory = model_files.mpnet_onnx_dir()
@@ -25,6 +26,7 @@ def test_the_built_model_is_cached_and_reused(real_embedder) -> None:
     assert load_embedder(MPNET) is real_embedder  # loaded once per process
 
 
+@pytest.mark.model
 def test_real_vectors_are_unit_length_and_rank_by_meaning(real_embedder) -> None:
     question = "Who won the presidential election in Brazil?"
     texts = [
@@ -104,18 +106,26 @@ def test_an_unknown_bundled_model_is_named() -> None:
         load_embedder("bundled:nope")
 
 
-def test_a_new_index_opens_and_reports_stats_without_loading_the_model(tmp_path) -> None:
+def test_a_new_index_opens_and_reports_stats_without_loading_the_model(
+    tmp_path, monkeypatch
+) -> None:
+    import index.models.embedders as embedders
     from index.config import IndexConfig
     from index.engine import NewsIndex
-    from index.models.embedders import BUNDLED_DIMS, LazyEmbedder
 
+    def no_loading(model: str):
+        raise AssertionError(f"{model} was loaded")
+
+    monkeypatch.setattr(embedders, "load_embedder", no_loading)
     with NewsIndex.open(tmp_path / "new", IndexConfig(path=str(tmp_path / "new"))) as index:
-        assert isinstance(index.embedder, LazyEmbedder)
-        assert index.stats().passages == 0
-        assert index.embedder._loaded is None  # stats cost nothing
-        assert index.embedder.dim == BUNDLED_DIMS[MPNET]
+        assert isinstance(index.embedder, embedders.LazyEmbedder)
+        assert index.stats().passages == 0  # stats cost nothing
+        assert index.embedder.dim == embedders.BUNDLED_DIMS[MPNET]
+        with pytest.raises(AssertionError, match="was loaded"):
+            index.embedder.encode(["now it loads"])
 
 
+@pytest.mark.model
 def test_the_known_size_is_the_real_models(real_embedder) -> None:
     from index.models.embedders import BUNDLED_DIMS
 

@@ -108,7 +108,9 @@ def test_synthetic_cluster_budget_whole_sentences_no_repeats():
     sentences = summarize(FLOOD, max_words=60)
     assert len(sentences) >= 2
     _check_summary(sentences, FLOOD, 60)
-    assert {s.doc_key for s in sentences} >= {"a", "c"} or len({s.doc_key for s in sentences}) >= 2
+    keys = {s.doc_key for s in sentences}
+    # The flood (first told in "a") and the reopening (told only in "c") both fit in 60 words.
+    assert {"a", "c"} <= keys, keys
 
 
 def test_the_story_everyone_tells_is_chosen_once():

@@ -8,10 +8,10 @@ import pytest
 from index.cli import main
 from index.records import Article
 
-pytestmark = pytest.mark.model
 NOISE = ("Advertisement", "Getty Images", "Try Our AI Features", "Comments", "Related Articles")
 
 
+@pytest.mark.model
 def test_topic_summary_cites_several_articles_and_no_chrome(seed_index):
     summary = seed_index.summarize("Ukraine security guarantees")
     assert len({line.citation for line in summary.lines}) >= 2
@@ -25,6 +25,7 @@ def test_topic_summary_cites_several_articles_and_no_chrome(seed_index):
     assert len({line.text for line in summary.lines}) == len(summary.lines)
 
 
+@pytest.mark.model
 def test_unknown_topic_says_too_little(seed_index):
     summary = seed_index.summarize("volcanic eruption in Iceland")
     assert summary.lines == () and summary.sources == ()
@@ -61,6 +62,7 @@ def test_days_window_uses_publication_dates(hash_index):
     assert everything.articles == 2 and recent.articles == 1
 
 
+@pytest.mark.model
 def test_cli_summary_json(tmp_path, capsys, sample_page, real_embedder):
     index = str(tmp_path / "ix")
     main(["--index", index, "ingest", str(sample_page)])
@@ -72,6 +74,7 @@ def test_cli_summary_json(tmp_path, capsys, sample_page, real_embedder):
     assert cited == {s["number"] for s in data["sources"]}
 
 
+@pytest.mark.model
 def test_topics_on_the_sample_group_its_stories(seed_index):
     topics = seed_index.topics()
     assert [t.articles for t in topics] == [3, 1]
@@ -80,12 +83,14 @@ def test_topics_on_the_sample_group_its_stories(seed_index):
     assert topics[0].outlets == 1 and topics[0].newest == ""
 
 
+@pytest.mark.model
 def test_summary_of_a_listed_topic_works(seed_index):
     for topic in seed_index.topics():
         summary = seed_index.summarize(topic.label)
         assert summary.lines, topic.label
 
 
+@pytest.mark.model
 def test_undated_articles_count_in_a_window_from_the_day_they_were_read(seed_index):
     from datetime import date, timedelta
 
@@ -97,6 +102,7 @@ def test_undated_articles_count_in_a_window_from_the_day_they_were_read(seed_ind
     assert not seed_index.summarize("Ukraine security guarantees", days=7, now=later).lines
 
 
+@pytest.mark.model
 def test_cli_topics_and_eval_summary(tmp_path, capsys, sample_page, real_embedder):
     from tests.conftest import shared_path
 
