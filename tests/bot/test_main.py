@@ -16,12 +16,15 @@ from tests.fake_discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Runs `python -m bot` pointed at the fake Discord given by argv[1] (its port).
+# Runs `python -m bot` pointed at the fake Discord given by argv[1] (its port), with the
+# tests' "hash-N" models registered (only the test process has them otherwise).
 PATCHED_MAIN = """
 import sys, discord, yarl
 port = sys.argv.pop(1)
 discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
 discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/")
+from tests.support.embedders import register_hash_embedders
+register_hash_embedders()
 from bot.__main__ import main
 sys.exit(main())
 """
@@ -112,6 +115,7 @@ async def test_runs_syncs_to_dev_guild_and_stops_cleanly_on_signal(
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
     assert (tmp_path / "index").is_dir()  # the engine opened its index
+    assert not server.find_requests("PUT", r"/applications/\d+/commands")  # no global sync
     await server.wait_until(lambda: server.gateway_closes)
     # The bot closed its socket itself (discord.py sends 4000, keeping the session
     # resumable); a killed process would leave an abnormal closure (1006).

@@ -161,11 +161,6 @@ def test_clip(text: str, limit: int, expected: str) -> None:
     assert render.clip(text, limit) == expected
 
 
-def test_clip_question_collapses_whitespace_and_limits() -> None:
-    assert render.clip_question("  what   happened\n\nin Alaska?  ") == "what happened in Alaska?"
-    assert len(render.clip_question("why " * 2000)) == render.QUESTION_LIMIT
-
-
 def test_help_embed_reports_stats() -> None:
     embed = render.help_embed(
         Stats(articles=1234, passages=9, newest="2025-08-18", sources=3), answer_channels=(42,)

@@ -21,7 +21,8 @@ from index.config import DiscordConfig, IndexConfig
 from index.engine import NewsIndex
 from index.errors import InputError, StoreError
 from index.records import Answer, Article, Stats, Summary, Topic
-from index.search.answer import Confidence
+from index.search.confidence import Confidence
+from index.search.query import MAX_QUESTION_CHARS
 from tests.fake_discord import FakeDiscord, RecordedRequest, running_bot
 from tests.support.embedders import HashEmbedder
 
@@ -43,8 +44,14 @@ UNCOVERED_QUESTION = "What is the best recipe for banana bread?"
 MESSAGES = r"/channels/\d+/messages"
 
 
+LEAVES_NOW_TO_ENGINE = "the bot passes no 'now': the engine takes today"
+
+
 class SpyEngine:
-    """Wraps an engine: records the questions it answered and lets a test await them."""
+    """Wraps an engine: records the questions it answered and lets a test await them.
+
+    Every call checks that the bot left `now` to the engine (None means today there).
+    """
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
@@ -54,8 +61,8 @@ class SpyEngine:
 
     def answer(self, question: str, *, now: date | None = None) -> Answer:
         try:
-            assert now == date.today(), "the bot asks relative to today's date"
-            return self.engine.answer(question, now=now)
+            assert now is None, LEAVES_NOW_TO_ENGINE
+            return self.engine.answer(question)
         finally:
             self.questions.append(question)
             self._loop.call_soon_threadsafe(self._changed.set)
@@ -63,10 +70,14 @@ class SpyEngine:
     def stats(self) -> Stats:
         return self.engine.stats()
 
-    def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary:
+    def summarize(
+        self, topic: str | None = None, *, days: int | None = None, now: date | None = None
+    ) -> Summary:
+        assert now is None, LEAVES_NOW_TO_ENGINE
         return self.engine.summarize(topic, days=days)
 
-    def topics(self, *, days: int | None = None) -> list[Topic]:
+    def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]:
+        assert now is None, LEAVES_NOW_TO_ENGINE
         return self.engine.topics(days=days)
 
     async def wait_answered(self, count: int, timeout: float = 5.0) -> None:
@@ -88,10 +99,12 @@ class BrokenEngine:
     def stats(self) -> Stats:
         raise self.error
 
-    def summarize(self, topic: str | None = None, *, days: int | None = None) -> Summary:
+    def summarize(
+        self, topic: str | None = None, *, days: int | None = None, now: date | None = None
+    ) -> Summary:
         raise self.error
 
-    def topics(self, *, days: int | None = None) -> list[Topic]:
+    def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]:
         raise self.error
 
 
@@ -197,13 +210,36 @@ async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEn
     assert not intents & (1 << 1)  # no privileged members intent
 
 
-async def test_without_dev_guild_commands_are_registered_globally(
-    server: FakeDiscord, spy: SpyEngine
+async def test_without_dev_guild_or_sync_global_nothing_is_synced(
+    server: FakeDiscord, spy: SpyEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with run(server, spy, dev_guild_id=None):
+    """Global registration is rate limited and slow to show: only done when asked."""
+    with caplog.at_level(logging.INFO, logger="bot.client"):
+        async with run(server, spy, dev_guild_id=None, sync_global=False) as bot:
+            assert bot.is_ready()  # setup_hook (where the sync happens) ran before READY
+            asked = await mention(server, BRIDGE_QUESTION)
+            await reply_to(server, asked)  # slash commands unsynced, mentions still work
+    assert not server.find_requests("PUT", r"/applications/\d+/.*commands")
+    assert any("not synced" in r.getMessage() for r in caplog.records)
+
+
+async def test_sync_global_registers_commands_globally(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy, dev_guild_id=None, sync_global=True):
         put = await server.wait_for_request("PUT", rf"/applications/{server.app_id}/commands")
     assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
     assert not server.find_requests("PUT", r"/applications/\d+/guilds/\d+/commands")
+
+
+async def test_dev_guild_and_sync_global_sync_both(server: FakeDiscord, spy: SpyEngine) -> None:
+    async with run(server, spy, dev_guild_id=int(server.guild_id), sync_global=True):
+        guild = await server.wait_for_request(
+            "PUT", rf"/applications/{server.app_id}/guilds/{server.guild_id}/commands"
+        )
+        everywhere = await server.wait_for_request(
+            "PUT", rf"/applications/{server.app_id}/commands"
+        )
+    for put in (guild, everywhere):
+        assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
 
 
 async def test_failed_command_sync_is_logged_and_the_bot_still_answers(
@@ -336,20 +372,23 @@ async def test_help_reports_what_it_has_read(server: FakeDiscord, spy: SpyEngine
     assert fields["News as of"] == "2025-08-19"
 
 
-async def test_long_question_is_clipped_before_the_engine(
-    server: FakeDiscord, spy: SpyEngine
+async def test_long_question_is_clipped_by_the_engine_not_the_bot(
+    server: FakeDiscord, spy: SpyEngine, hash_engine: NewsIndex
 ) -> None:
     question = BRIDGE_QUESTION + " please" * 710
     assert len(question) >= 5000
     async with run(server, spy):
         asked = await mention(server, question)
-        await reply_to(server, asked)
-        interaction = await server.send_interaction("ask", {"question": question})
-        followup = await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
-    assert len(spy.questions) == 2
-    assert all(len(q) <= render.QUESTION_LIMIT for q in spy.questions)
-    assert spy.questions[0].startswith(BRIDGE_QUESTION)
-    assert followup.json["embeds"]
+        reply = await reply_to(server, asked)
+        callback, followup = await slash(server, "ask", {"question": question})
+    # The bot hands the raw text over; the engine clips it once (MAX_QUESTION_CHARS).
+    assert spy.questions == [question, question]
+    answer = hash_engine.answer(question)
+    assert len(answer.question) <= MAX_QUESTION_CHARS
+    assert answer.question.startswith(BRIDGE_QUESTION)
+    assert f"**{ANSWER_SENTENCE}**" in only_embed(reply)["description"]
+    assert callback.json["type"] == 5
+    assert f"**{ANSWER_SENTENCE}**" in only_embed(followup)["description"]
 
 
 async def test_429_on_message_send_is_retried(server: FakeDiscord, spy: SpyEngine) -> None:
@@ -499,7 +538,8 @@ async def test_topics_is_deferred_then_lists_the_stories(
 class AYearLaterEngine(SpyEngine):
     """The same index asked a year from now: nothing was read in the last days."""
 
-    def topics(self, *, days: int | None = None) -> list[Topic]:
+    def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]:
+        assert now is None, LEAVES_NOW_TO_ENGINE
         return self.engine.topics(days=days, now=date.today() + timedelta(days=365))
 
 
