@@ -492,6 +492,82 @@ async def test_summary_of_unknown_topic_says_so(server: FakeDiscord, spy: SpyEng
     assert embed["description"].startswith("I have not read enough about banana bread")
 
 
+FERRY_TOPIC = "Harbour ferry strike"
+
+
+def _ferry_article(title: str, text: str, published: date) -> Article:
+    slug = title.lower().replace(" ", "-")
+    return Article(
+        title=title,
+        text=text,
+        source="Harbour Gazette",
+        url=f"https://gazette.example/{slug}",
+        published=published.isoformat(),
+    )
+
+
+@pytest.fixture
+def ferry_engine(tmp_path: Path) -> NewsIndex:
+    """A real index (HashEmbedder) with ferry strike news: two dated this week, one dated
+    a month ahead (a wrong date in a feed), which "today" must not see."""
+    today = date.today()
+    engine = NewsIndex.open(
+        tmp_path / "ferry-index",
+        IndexConfig(path=str(tmp_path / "ferry-index"), model="hash-256"),
+        HashEmbedder(256),
+    )
+    engine.ingest_articles(
+        [
+            _ferry_article(
+                "Harbour ferry strike begins",
+                "The harbour ferry strike began as harbour ferry crews walked out over pay. "
+                "Every harbour ferry crossing stopped on the first day of the ferry strike.",
+                today - timedelta(days=3),
+            ),
+            _ferry_article(
+                "Harbour ferry strike goes on",
+                "The harbour ferry strike went on as the harbour ferry union rejected the "
+                "offer. Commuters queued for buses on the third day of the harbour ferry strike.",
+                today - timedelta(days=1),
+            ),
+            _ferry_article(
+                "Harbour ferry strike ends",
+                "The harbour ferry strike ended when harbour ferry crews accepted a new deal. "
+                "Ferry crossings resumed on Friday after the ferry strike was called off.",
+                today + timedelta(days=30),
+            ),
+            BRIDGE,
+        ]
+    )
+    yield engine
+    engine.close()
+
+
+async def test_summary_is_as_of_today_like_the_cli(
+    server: FakeDiscord, ferry_engine: NewsIndex
+) -> None:
+    """Regression: /summary passes no `now`; the engine takes today, as `newsdesk summary`
+    does, so an article dated in the future is not summarized as news."""
+    future_title = "Harbour ferry strike ends"
+    today = date.today()
+    as_of_today = ferry_engine.summarize(FERRY_TOPIC, now=today)  # what the CLI computes
+    # The premise: the future article is about the topic, and a later "now" includes it.
+    later = ferry_engine.summarize(FERRY_TOPIC, now=today + timedelta(days=60))
+    assert future_title in {s.title for s in later.sources}
+    assert as_of_today.lines and as_of_today.sources
+    assert future_title not in {s.title for s in as_of_today.sources}
+
+    async with run(server, ferry_engine):
+        callback, followup = await slash(server, "summary", {"topic": FERRY_TOPIC})
+    assert callback.json["type"] == 5
+    posted = only_embed(followup)
+    expected = render.summary_embed(as_of_today, ferry_engine.stats().newest).to_dict()
+    assert posted["title"] == f"Summary: {FERRY_TOPIC}"
+    assert posted["description"] == expected["description"]
+    assert posted["fields"] == expected["fields"]  # the same numbered sources
+    assert future_title not in posted["fields"][0]["value"]
+
+
 @pytest.mark.model
 async def test_real_model_answers_from_the_sample_page(
     server: FakeDiscord, seed_index: NewsIndex
