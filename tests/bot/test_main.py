@@ -56,8 +56,10 @@ def _run_main(args: list[str], token: str | None) -> subprocess.CompletedProcess
     )
 
 
-def test_missing_token_is_one_line(tmp_path: Path) -> None:
-    result = _run_main(["--config", str(_write_config(tmp_path))], token=None)
+@pytest.mark.parametrize("flags", [[], ["--sync"]], ids=["plain", "sync"])
+def test_missing_token_is_one_line(tmp_path: Path, flags: list[str]) -> None:
+    # With --sync too: argparse accepts it (an unknown flag would be a usage error, exit 2).
+    result = _run_main(["--config", str(_write_config(tmp_path)), *flags], token=None)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "newsdesk: DISCORD_TOKEN is not set: export the bot token from the Discord developer portal"
@@ -131,3 +133,32 @@ def test_run_is_callable_in_process_for_newsdesk_run(
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     assert run(Config()) == 1
     assert capsys.readouterr().err.startswith("newsdesk: DISCORD_TOKEN is not set")
+
+
+@pytest.mark.parametrize(
+    ("flags", "discord_table", "sync_global"),
+    [
+        ([], "", False),
+        (["--sync"], "", True),
+        ([], "[discord]\nsync_global = true\n", True),
+    ],
+    ids=["default", "flag", "config"],
+)
+def test_sync_flag_or_config_key_asks_for_a_global_sync(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    flags: list[str],
+    discord_table: str,
+    sync_global: bool,
+) -> None:
+    import bot.__main__ as bot_main
+    from index.config import Config
+
+    ran: list[Config] = []
+    monkeypatch.setattr(bot_main, "run", lambda config: ran.append(config) or 0)
+    monkeypatch.setattr(bot_main.discord.utils, "setup_logging", lambda **_: None)
+    config = _write_config(tmp_path, discord_table)
+    assert bot_main.main(["--config", str(config), *flags]) == 0
+    (chosen,) = ran
+    assert chosen.discord.sync_global is sync_global
+    assert chosen.index.model == "hash-64"  # the rest of the config is kept
