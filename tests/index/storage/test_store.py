@@ -1,0 +1,202 @@
+"""The SQLite store on its own: transactions, articles and passages, bm25, schema versions."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from index.errors import StoreError
+from index.records import Article
+from index.storage.fts import fts_phrase, match_any
+from index.storage.schema import SCHEMA_VERSION
+from index.storage.store import NewPassage, Store
+
+DIM = 4
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "news.sqlite3")
+    yield store
+    store.close()
+
+
+def _vector(seed: int) -> np.ndarray:
+    vector = np.zeros(DIM, dtype=np.float32)
+    vector[seed % DIM] = 1.0
+    return vector
+
+
+def _add(store: Store, key: str, texts: list[str], *, title: str = "", published: str = ""):
+    """Store an article with one passage per text; return its passage ids."""
+    article = Article(title=title, text="\n\n".join(texts), source="Wire", published=published)
+    passages = [NewPassage(i, text, _vector(i)) for i, text in enumerate(texts)]
+    with store.transaction():
+        return store.add_article(article, key, f"hash-{key}", passages)
+
+
+def test_a_new_database_has_the_current_schema_and_reopens(tmp_path) -> None:
+    path = tmp_path / "news.sqlite3"
+    store = Store(path)
+    _add(store, "a", ["The dam opened."])
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store = Store(path)  # migrations do not run twice
+    try:
+        assert store.stats().articles == 1
+    finally:
+        store.close()
+
+
+def test_a_schema_newer_than_the_code_is_refused(tmp_path) -> None:
+    path = tmp_path / "news.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match=rf"index schema {SCHEMA_VERSION + 1} is newer"):
+        Store(path)
+
+
+def test_a_transaction_commits_or_rolls_back_as_a_whole(store) -> None:
+    with pytest.raises(RuntimeError, match="power cut"), store.transaction():
+        store.add_article(
+            Article(title="T", text="Lost text."),
+            "lost",
+            "h1",
+            [NewPassage(0, "Lost.", _vector(0))],
+        )
+        raise RuntimeError("power cut")
+    assert store.find_article("lost") is None
+    assert store.stats().passages == 0 and store.lexical(["lost"]) == {}
+    [pid] = _add(store, "kept", ["Kept text."])
+    assert store.find_article("kept")[1] == "hash-kept"
+    assert store.stats().passages == 1 and list(store.lexical(["kept"])) == [pid]
+
+
+def test_meta_values_are_set_and_replaced(store) -> None:
+    assert store.get_meta("model") is None
+    store.set_meta("model", "one")
+    store.set_meta("model", "two")
+    assert store.get_meta("model") == "two"
+
+
+def test_delete_article_returns_its_passage_ids_and_forgets_its_text(store) -> None:
+    gone = _add(store, "gone", ["The bridge closed.", "Repairs take a year."], title="Bridge")
+    kept = _add(store, "kept", ["The bridge reopened."])
+    article_id, _ = store.find_article("gone")
+    with store.transaction():
+        assert store.delete_article(article_id) == gone
+    assert store.find_article("gone") is None
+    assert list(store.lexical(["bridge", "repairs"])) == kept
+    assert store.article_lexical(["repairs"]) == {}
+    assert store.passages(gone) == {}
+    assert store.passage_ids().tolist() == kept
+    assert store.article_text(article_id) == ""
+
+
+def test_lexical_ranks_by_bm25_and_takes_terms_not_syntax(store) -> None:
+    once = _add(store, "once", ["A volcano erupted on the island."])
+    twice = _add(store, "twice", ["The volcano erupted: the volcano is still active."])
+    neither = _add(store, "neither", ["The ferry resumed service."])
+    scores = store.lexical(["volcano"])
+    assert set(scores) == set(once + twice)
+    assert scores[twice[0]] > scores[once[0]] > 0  # higher is better
+    assert neither[0] in store.lexical(["volcano", "ferry"])  # any term matches
+    assert len(store.lexical(["volcano", "ferry"], limit=1)) == 1
+    # FTS5 syntax in a term is only text: no error; its words still match as a phrase.
+    for term in ['"', "NEAR(volcano ferry)", "*", "title:volcano", "AND", "-", "'); --"]:
+        assert store.lexical([term]) == {}, term
+    assert store.lexical(["^volcano*"]) == scores
+    assert store.lexical([]) == {} and store.lexical(['""']) == {}
+    assert store.article_lexical(["ferry"]).keys() == {store.find_article("neither")[0]}
+
+
+def test_fts_quoting_makes_every_term_a_phrase() -> None:
+    assert fts_phrase('NEAR("a b")') == '"NEAR(a b)"'
+    assert fts_phrase('"') == ""
+    assert match_any(["volcano", '"', "ash cloud"]) == '"volcano" OR "ash cloud"'
+    assert match_any([]) == ""
+
+
+def test_passages_come_back_with_their_article(store) -> None:
+    before = datetime.now(UTC).date().isoformat()
+    [first, second] = _add(store, "a", ["One.", "Two."], title="Title", published="2025-01-02")
+    after = datetime.now(UTC).date().isoformat()
+    found = store.passages([second, first, 999])
+    assert set(found) == {first, second}
+    passage = found[second]
+    assert (passage.position, passage.text, passage.title, passage.published) == (
+        1,
+        "Two.",
+        "Title",
+        "2025-01-02",
+    )
+    assert passage.ingested in {before, after}  # the (UTC) day it was stored
+    assert store.article_text(passage.article_id) == "Title\nOne.\n\nTwo."
+
+
+def test_vectors_are_stored_with_their_passages(store) -> None:
+    ids = _add(store, "a", ["One.", "Two.", "Three."])
+    vectors = store.vectors(ids[1:])
+    assert set(vectors) == set(ids[1:])
+    assert np.array_equal(vectors[ids[1]], _vector(1))
+    all_ids, matrix = store.all_vectors()
+    assert all_ids.tolist() == ids and matrix.shape == (3, DIM)
+    assert np.array_equal(matrix[2], _vector(2))
+
+
+def test_an_empty_store_has_no_vectors(store) -> None:
+    ids, matrix = store.all_vectors()
+    assert len(ids) == 0 and len(matrix) == 0
+    assert store.passages_since("") == []
+
+
+def test_passages_since_filters_by_date_and_keeps_the_newest_articles(store) -> None:
+    old = _add(store, "old", ["Old news."], published="2024-01-01")
+    mid = _add(store, "mid", ["Middle news.", "More of it."], published="2025-01-01")
+    new = _add(store, "new", ["New news."], published="2025-06-01")
+    undated = _add(store, "undated", ["Undated news."])  # counts from the day it was read
+
+    def ids(passages):
+        return [p.id for p in passages]
+
+    assert ids(store.passages_since("")) == old + mid + new + undated
+    assert ids(store.passages_since("2025-01-01")) == mid + new + undated
+    assert ids(store.passages_since("9999-01-01")) == []
+    # The newest articles first by date, every passage of each, in passage order.
+    assert ids(store.passages_since("", newest_articles=2)) == new + undated
+    assert ids(store.passages_since("2020-01-01", newest_articles=3)) == mid + new + undated
+    assert ids(store.passages_since("2025-02-01", newest_articles=1)) == undated
+
+
+def test_document_frequencies_count_matching_passages(store) -> None:
+    _add(store, "a", ["Rain fell.", "Rain again and a volcano."])
+    _add(store, "b", ["Sun shone."])
+    total, counts = store.document_frequencies(["rain", "volcano", "snow", '"'])
+    assert total == 3
+    assert counts == {"rain": 2, "volcano": 1, "snow": 0}
+
+
+def test_stats_count_articles_outlets_and_the_newest_date(store) -> None:
+    _add(store, "a", ["One."], published="2025-01-02")
+    _add(store, "b", ["Two.", "Three."], published="2025-03-04")
+    _add(store, "c", ["Four."])
+    stats = store.stats()
+    assert (stats.articles, stats.passages, stats.sources, stats.newest) == (
+        3,
+        4,
+        1,
+        "2025-03-04",
+    )
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path) -> None:
+    path = tmp_path / "news.sqlite3"
+    path.write_text("not a database " * 100)
+    with pytest.raises(StoreError, match="cannot open index database"):
+        Store(path)
