@@ -6,11 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.client import NewsBot
@@ -68,8 +70,8 @@ def _close_on_signals(bot: NewsBot) -> None:
         if closing and main_task is not None:
             main_task.cancel()
             return
-        log.info("stopping")
-        closing.append(loop.create_task(bot.close()))
+        log.info("stopping: finishing the answers in flight")
+        closing.append(loop.create_task(bot.drain_and_close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows event loops lack signal handlers
@@ -92,24 +94,74 @@ def main(argv: list[str] | None = None) -> int:
 def run(config: Config) -> int:
     """Run the bot until a signal stops it; return the exit code (also for `newsdesk run`).
 
-    A startup problem (token, index, Discord login) is one line on stderr and
-    exit code 1, not a traceback.
+    Every start-up problem (token, index, Discord unreachable or refusing the login or
+    the gateway) is one line on stderr and exit code 1, never a traceback, and never
+    shows the token.
     """
+    token = ""
+    logging.getLogger("discord.client").addFilter(_one_line_reconnects)
     try:
         token = discord_token()
         asyncio.run(_run(config, token))
-    except NewsdeskError as exc:
-        return _fail(str(exc))
-    except discord.LoginFailure:
-        return _fail("Discord rejected DISCORD_TOKEN: copy the bot token from the developer portal")
-    except discord.PrivilegedIntentsRequired:
-        return _fail(
-            "enable the Message Content intent for this bot in the Discord developer portal"
-        )
     except KeyboardInterrupt:
         pass
+    except Exception as exc:
+        return _fail(_scrub(startup_error(exc), token))
     log.info("stopped")
     return 0
+
+
+def startup_error(exc: BaseException) -> str:
+    """The one line that says what stopped the bot from starting, and what to do."""
+    if isinstance(exc, NewsdeskError):
+        return str(exc)
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord rejected DISCORD_TOKEN: copy the bot token from the developer portal"
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return "enable the Message Content intent for this bot in the Discord developer portal"
+    if isinstance(exc, discord.ConnectionClosed):
+        reason = GATEWAY_CLOSE_REASONS.get(exc.code, exc.reason or "no reason given")
+        return f"Discord closed the gateway connection ({exc.code}): {reason}"
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord refused the connection ({exc.status}): {exc.text or 'no detail'}"
+    if isinstance(exc, (aiohttp.ClientError, OSError, TimeoutError, discord.GatewayNotFound)):
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"cannot reach Discord ({detail}): check the network and try again"
+    return f"the bot stopped on an unexpected error: {type(exc).__name__}: {exc}"
+
+
+# Close codes of https://discord.com/developers/docs/topics/opcodes-and-status-codes
+GATEWAY_CLOSE_REASONS = {
+    4004: "authentication failed: copy the bot token from the developer portal",
+    4010: "invalid shard",
+    4011: "sharding required: the bot is in too many servers for one connection",
+    4012: "invalid API version: upgrade discord.py",
+    4013: "invalid intents",
+    4014: "disallowed intents: enable the Message Content intent in the developer portal",
+}
+
+
+def _scrub(text: str, token: str) -> str:
+    """`text` with the token (and anything shaped like a bot token) masked."""
+    if token:
+        text = text.replace(token, "[token]")
+    return _TOKEN_SHAPE.sub("[token]", " ".join(text.split()))
+
+
+# A bot token: base64 user id, a dot, a timestamp part, a dot, an HMAC.
+_TOKEN_SHAPE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+
+
+def _one_line_reconnects(record: logging.LogRecord) -> bool:
+    """discord.py logs each reconnect attempt with a full traceback: keep its one line
+    and the error's name, drop the trace (a network blip is not a bug)."""
+    if record.exc_info and record.getMessage().startswith("Attempting a reconnect"):
+        exc = record.exc_info[1]
+        record.msg = f"{record.getMessage()} after {type(exc).__name__}: {exc}"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+    return True
 
 
 def _fail(message: str) -> int:

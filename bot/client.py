@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, Protocol
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot import render
+from bot.cogs.common import NO_PINGS, report_send_failure, slow_down_text
+from bot.flood import FloodGuard, FloodSettings
 from index.config import DiscordConfig
 from index.records import Answer, Stats, Summary, Topic
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary")
+DRAIN_SECONDS = 10.0  # on SIGTERM, how long answers in flight may take to finish
+UNKNOWN_COMMAND_TEXT = (
+    "I don't have that command (any more). Type `/` to see my commands, or ask me by mentioning me."
+)
 
 
 class Engine(Protocol):
@@ -50,7 +61,14 @@ class NewsBot(commands.Bot):
     Extra keyword arguments go to `commands.Bot` (tests pass `guild_ready_timeout`).
     """
 
-    def __init__(self, engine: Engine, settings: DiscordConfig, **options: Any) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: DiscordConfig,
+        *,
+        flood: FloodGuard | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -60,6 +78,67 @@ class NewsBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
+        self.flood = flood or FloodGuard(
+            FloodSettings(
+                user_questions=settings.user_questions_per_minute,
+                channel_questions=settings.channel_questions_per_minute,
+            )
+        )
+        self.tree.error(self.on_app_command_error)
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._accepting = True
+
+    @contextlib.contextmanager
+    def tracked(self) -> Iterator[bool]:
+        """Count the current task as work in flight (yields False when shutting down:
+        then the caller takes no new work)."""
+        task = asyncio.current_task()
+        if not self._accepting or task is None:
+            yield False
+            return
+        self._in_flight.add(task)
+        try:
+            yield True
+        finally:
+            self._in_flight.discard(task)
+
+    async def drain_and_close(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Stop taking questions, let those in flight be answered (at most `timeout`
+        seconds), then disconnect."""
+        self._accepting = False
+        pending = {t for t in self._in_flight if t is not asyncio.current_task()}
+        if pending:
+            log.info("finishing %d answers before stopping", len(pending))
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            if late:
+                log.warning("stopping with %d answers unfinished after %.0f s", len(late), timeout)
+        await self.close()
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Every failed slash command gets an answer only its user sees: a cooldown, an
+        unknown (stale) command, or a plain apology; never "The application did not
+        respond"."""
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = slow_down_text(error.retry_after)
+        elif isinstance(error, app_commands.CommandNotFound):
+            log.info("unknown slash command /%s (stale registration?)", error.name)
+            text = UNKNOWN_COMMAND_TEXT
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use that command here."
+        else:
+            log.error("slash command failed: %s: %s", type(error).__name__, error)
+            text = render.ERROR_TEXT
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(
+                    text, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+        except discord.HTTPException as exc:
+            report_send_failure(exc, interaction.channel, "a slash-command error message")
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

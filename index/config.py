@@ -29,6 +29,10 @@ class DiscordConfig:
     # registration is rate limited and needed only after the commands change
     # (`newsdesk run --sync` does it once); the dev guild is synced at every start.
     sync_global: bool = False
+    # Flood control: questions one user may ask (mentions, DMs, /ask) and unprompted
+    # questions one answer channel may raise, per minute; repeats are dropped.
+    user_questions_per_minute: int = 5
+    channel_questions_per_minute: int = 12
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,9 @@ def parse_config(data: dict[str, Any]) -> Config:
     config = Config(**parts)
     if config.index.passage_tokens < 16:
         raise ConfigError("config: [index] passage_tokens must be at least 16")
+    for key in ("user_questions_per_minute", "channel_questions_per_minute"):
+        if getattr(config.discord, key) < 1:
+            raise ConfigError(f"config: [discord] {key} must be at least 1")
     return config
 
 

@@ -1,8 +1,9 @@
-"""What every cog shares: no pings, and turning engine failures into short replies."""
+"""What every cog shares: no pings, polite refusals, and turning failures into one line."""
 
 from __future__ import annotations
 
 import logging
+import math
 
 import discord
 
@@ -12,6 +13,22 @@ from index.errors import InputError
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+REPEAT_TEXT = "I have just answered that question: see my reply above."
+RESTARTING_TEXT = "I'm restarting: please ask again in a minute."
+# The permissions a reply needs, by the names Discord shows in a server's settings.
+REPLY_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "send_messages_in_threads": "Send Messages in Threads",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+}
+
+
+def slow_down_text(retry_after: float) -> str:
+    """The one polite reply to a user who asks faster than the bot answers."""
+    seconds = max(1, math.ceil(retry_after))
+    return f"You're asking faster than I can read: please wait {seconds} s and ask again."
 
 
 def failed(exc: Exception, what: str, logger: logging.Logger = log) -> str:
@@ -29,10 +46,56 @@ def failed(exc: Exception, what: str, logger: logging.Logger = log) -> str:
     return render.error_text(str(exc) if isinstance(exc, InputError) else "")
 
 
+def missing_permissions(channel: object) -> list[str]:
+    """The reply permissions the bot lacks in `channel` ([] when unknown or none)."""
+    guild = getattr(channel, "guild", None)
+    me = getattr(guild, "me", None)
+    if me is None or not hasattr(channel, "permissions_for"):
+        return []
+    granted = channel.permissions_for(me)
+    in_thread = isinstance(channel, discord.Thread)
+    return [
+        label
+        for name, label in REPLY_PERMISSIONS.items()
+        if not getattr(granted, name)
+        and (name != "send_messages_in_threads" or in_thread)
+        and (name != "send_messages" or not in_thread)
+    ]
+
+
+def report_send_failure(exc: discord.HTTPException, channel: object, what: str) -> None:
+    """Log one clear line for a message Discord refused: which permission is missing
+    where, or what Discord answered. Never a traceback: nothing in the bot is wrong."""
+    where = f"#{getattr(channel, 'name', None) or '?'} ({getattr(channel, 'id', '?')})"
+    if isinstance(exc, discord.Forbidden):
+        missing = missing_permissions(channel)
+        need = ", ".join(missing) if missing else "Send Messages, Embed Links"
+        log.warning(
+            "could not send %s in %s: missing permission %s (Discord %s %s)",
+            what,
+            where,
+            need,
+            exc.status,
+            exc.code,
+        )
+        return
+    log.warning(
+        "could not send %s in %s: Discord answered %s %s%s",
+        what,
+        where,
+        exc.status,
+        exc.code or "",
+        f" {exc.text}" if exc.text else "",
+    )
+
+
 async def ephemeral_error(interaction: discord.Interaction, text: str) -> None:
     """Replace a public deferred "thinking…" message with an error only the user sees."""
     try:
         await interaction.delete_original_response()
     except discord.HTTPException:
         log.warning("could not delete the deferred response to interaction %s", interaction.id)
-    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    try:
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    except discord.HTTPException as exc:
+        report_send_failure(exc, interaction.channel, "an error message")

@@ -11,7 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import NO_PINGS, ephemeral_error, failed
+from bot.cogs.common import (
+    NO_PINGS,
+    RESTARTING_TEXT,
+    ephemeral_error,
+    failed,
+    report_send_failure,
+)
 from index.records import Stats, Summary, Topic
 
 if TYPE_CHECKING:
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SLASH_RATE = 3  # summaries and topic lists per user per minute: each reads many articles
 TOPIC_LIMIT = 200  # Discord enforces it on the option; the engine clips questions itself
 
 
@@ -26,6 +33,7 @@ class Summaries(commands.Cog):
     """Summarizes what the engine has read about a topic."""
 
     def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
         self.engine = bot.engine
 
     def _summarize(self, topic: str | None, days: int | None) -> tuple[Summary, Stats]:
@@ -33,6 +41,7 @@ class Summaries(commands.Cog):
         return self.engine.summarize(topic, days=days), self.engine.stats()
 
     @app_commands.command(name="summary")
+    @app_commands.checks.cooldown(SLASH_RATE, 60.0, key=lambda i: i.user.id)
     @app_commands.describe(
         topic="What to summarize, e.g. 'Ukraine peace talks' (default: all the news)",
         days="Only news published in the last this many days",
@@ -44,20 +53,25 @@ class Summaries(commands.Cog):
         days: app_commands.Range[int, 1, 365] | None = None,
     ) -> None:
         """Summarize the news I have read, with sources."""
-        await interaction.response.defer(thinking=True)
-        try:
-            summary, stats = await asyncio.to_thread(self._summarize, topic, days)
-        except Exception as exc:
-            await ephemeral_error(interaction, failed(exc, f"/summary {topic!r}", log))
-            return
-        embed = render.summary_embed(summary, stats.newest, days=days)
-        await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+        with self.bot.tracked() as accepted:
+            if not accepted:
+                await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
+                return
+            await interaction.response.defer(thinking=True)
+            try:
+                summary, stats = await asyncio.to_thread(self._summarize, topic, days)
+            except Exception as exc:
+                await ephemeral_error(interaction, failed(exc, f"/summary {topic!r}", log))
+                return
+            embed = render.summary_embed(summary, stats.newest, days=days)
+            await _send(interaction, embed, "/summary")
 
     def _topics(self, days: int | None) -> tuple[list[Topic], Stats]:
         """Runs in a worker thread: the main stories plus the stats for "news as of"."""
         return self.engine.topics(days=days), self.engine.stats()
 
     @app_commands.command(name="topics")
+    @app_commands.checks.cooldown(SLASH_RATE, 60.0, key=lambda i: i.user.id)
     @app_commands.describe(days="Only news published in the last this many days")
     async def topics(
         self,
@@ -65,14 +79,25 @@ class Summaries(commands.Cog):
         days: app_commands.Range[int, 1, 365] | None = None,
     ) -> None:
         """List the main stories in the news I have read."""
-        await interaction.response.defer(thinking=True)
-        try:
-            found, stats = await asyncio.to_thread(self._topics, days)
-        except Exception as exc:
-            await ephemeral_error(interaction, failed(exc, "/topics", log))
-            return
-        embed = render.topics_embed(found, stats.newest, days=days)
+        with self.bot.tracked() as accepted:
+            if not accepted:
+                await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
+                return
+            await interaction.response.defer(thinking=True)
+            try:
+                found, stats = await asyncio.to_thread(self._topics, days)
+            except Exception as exc:
+                await ephemeral_error(interaction, failed(exc, "/topics", log))
+                return
+            embed = render.topics_embed(found, stats.newest, days=days)
+            await _send(interaction, embed, "/topics")
+
+
+async def _send(interaction: discord.Interaction, embed: discord.Embed, what: str) -> None:
+    try:
         await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+    except discord.HTTPException as exc:
+        report_send_failure(exc, interaction.channel, f"the answer to {what}")
 
 
 async def setup(bot: NewsBot) -> None:
