@@ -10,6 +10,7 @@ from index.config import IndexConfig
 from index.engine import DB_FILE, VECTORS_FILE, NewsIndex
 from index.errors import InputError, StoreError
 from index.records import Article, Problem
+from index.search.query import MAX_QUESTION_CHARS, clip_question
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
 from tests.support.embedders import HashEmbedder
@@ -186,9 +187,12 @@ def test_answer_handles_empty_and_huge_questions(hash_index, sample_page):
     hash_index.ingest_paths([sample_page])
     with pytest.raises(InputError):
         hash_index.answer("   ")
-    answer = hash_index.answer("Gaza hostages protest " * 800)  # ~18,000 chars
+    huge = "Gaza hostages protest " * 800  # ~18,000 chars
+    answer = hash_index.answer(huge)
     assert answer.hit is not None
-    assert len(answer.question) <= 2000
+    # Clipped once, at the one limit, for answers and summary topics alike.
+    assert answer.question == clip_question(huge) and len(answer.question) == MAX_QUESTION_CHARS
+    assert hash_index.summarize(huge).topic == clip_question(huge)
 
 
 def test_fts_syntax_in_questions_is_just_text(hash_index):
