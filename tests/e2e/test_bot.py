@@ -171,10 +171,14 @@ async def reply_to(server: FakeDiscord, message: dict[str, Any]) -> RecordedRequ
 
 
 async def slash(
-    server: FakeDiscord, name: str, options: dict[str, Any] | None = None
+    server: FakeDiscord,
+    name: str,
+    options: dict[str, Any] | None = None,
+    *,
+    user: dict[str, Any] | None = None,
 ) -> tuple[RecordedRequest, RecordedRequest]:
     """Run a slash command: its interaction callback (the deferral) and its followup."""
-    interaction = await server.send_interaction(name, options)
+    interaction = await server.send_interaction(name, options, user=user)
     callback = await server.wait_for_request(
         "POST", rf"/interactions/{interaction['id']}/[^/]+/callback"
     )
@@ -182,6 +186,11 @@ async def slash(
         "POST", rf"/webhooks/{server.app_id}/{interaction['token']}"
     )
     return callback, followup
+
+
+def another_user(server: FakeDiscord) -> dict[str, Any]:
+    """A fresh user: the bot drops a question its asker repeats within a minute."""
+    return server.make_user("reader")
 
 
 def replied_to(request: RecordedRequest) -> str | None:
@@ -305,7 +314,7 @@ async def test_answer_channel_ignores_chit_chat_and_uncovered_questions(
         await reply_to(server, covered)
         await spy.wait_answered(2)
         # One more round trip, so the handler of the uncovered question has finished.
-        sentinel = await mention(server, BRIDGE_QUESTION)
+        sentinel = await mention(server, BRIDGE_QUESTION, author=another_user(server))
         await reply_to(server, sentinel)
     assert sorted(spy.questions) == sorted([UNCOVERED_QUESTION, BRIDGE_QUESTION, BRIDGE_QUESTION])
     replies = [replied_to(r) for r in server.messages_sent()]
@@ -380,7 +389,9 @@ async def test_long_question_is_clipped_by_the_engine_not_the_bot(
     async with run(server, spy):
         asked = await mention(server, question)
         reply = await reply_to(server, asked)
-        callback, followup = await slash(server, "ask", {"question": question})
+        callback, followup = await slash(
+            server, "ask", {"question": question}, user=another_user(server)
+        )
     # The bot hands the raw text over; the engine clips it once (MAX_QUESTION_CHARS).
     assert spy.questions == [question, question]
     answer = hash_engine.answer(question)
@@ -407,10 +418,15 @@ async def test_engine_failure_gives_short_errors_and_is_logged(
     engine = BrokenEngine(RuntimeError("disk on fire"))
     with caplog.at_level(logging.ERROR, logger="bot"):
         async with run(server, engine):
+            # Each from another user: the bot would drop a repeat before the engine.
             asked = await mention(server, BRIDGE_QUESTION)
             reply = await reply_to(server, asked)
-            unprompted = await server.send_message_create(BRIDGE_QUESTION)
-            interaction = await server.send_interaction("ask", {"question": BRIDGE_QUESTION})
+            unprompted = await server.send_message_create(
+                BRIDGE_QUESTION, author=another_user(server)
+            )
+            interaction = await server.send_interaction(
+                "ask", {"question": BRIDGE_QUESTION}, user=another_user(server)
+            )
             followup = await server.wait_for_request(
                 "POST", rf"/webhooks/\d+/{interaction['token']}"
             )
@@ -452,16 +468,18 @@ async def test_store_error_does_not_show_server_paths(server: FakeDiscord) -> No
 
 async def test_no_outgoing_message_can_ping(server: FakeDiscord, spy: SpyEngine) -> None:
     async with run(server, spy):
+        # Each from another user: the bot drops a repeat (@everyone is not part of the
+        # question) and rate-limits each user.
         for message in [
-            await mention(server, f"{BRIDGE_QUESTION} @everyone"),
-            await mention(server, UNCOVERED_QUESTION),
-            await mention(server, ""),
-            await server.send_message_create(BRIDGE_QUESTION),
+            await mention(server, f"{BRIDGE_QUESTION} @everyone", author=another_user(server)),
+            await mention(server, UNCOVERED_QUESTION, author=another_user(server)),
+            await mention(server, "", author=another_user(server)),
+            await server.send_message_create(BRIDGE_QUESTION, author=another_user(server)),
         ]:
             await reply_to(server, message)
         commands = [("ask", {"question": BRIDGE_QUESTION}), ("help", {}), ("summary", {})]
         for name, options in commands:
-            interaction = await server.send_interaction(name, options)
+            interaction = await server.send_interaction(name, options, user=another_user(server))
             await server.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")
     sent = server.messages_sent()
     assert len(sent) == 7
@@ -591,7 +609,7 @@ async def test_real_model_stays_silent_on_uncovered_question_in_answer_channel(
     async with run(server, spy):
         uncovered = await server.send_message_create(UNCOVERED_QUESTION)
         await spy.wait_answered(1)
-        sentinel = await mention(server, UNCOVERED_QUESTION)
+        sentinel = await mention(server, UNCOVERED_QUESTION, author=another_user(server))
         reply = await reply_to(server, sentinel)
     assert only_embed(reply)["description"] == render.ABSTAIN_TEXT
     assert [replied_to(r) for r in server.messages_sent()] == [sentinel["id"]]
