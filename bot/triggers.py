@@ -15,7 +15,7 @@ _MENTION = re.compile(r"<@([!&]?)(\d+)>")  # a user, or with "&" a role
 # None of it is part of a question, and left in it lowers the answer's confidence
 # (measured: 89% to 38% for one question with two user mentions and an emoji).
 _NOT_WORDS = re.compile(
-    r"<@[!&]?\d+>|<#\d+>|</[^\s<>:]+:\d+>|<a?:\w+:\d+>|<t:-?\d+(?::[a-zA-Z])?>|(?<!\S)@(?:everyone|here)\b"
+    r"<@[!&]?\d+>|<#\d+>|</[^\s<>:]+:\d+>|<a?:\w+:\d+>|<t:-?\d+(?::[a-zA-Z])?>|(?<![\w.])@(?:everyone|here)\b"
 )
 _FIRST_WORD = re.compile(r"[a-z]+")
 
@@ -23,7 +23,12 @@ _FIRST_WORD = re.compile(r"[a-z]+")
 def question_text(content: str) -> str:
     """Return `content` without mentions, channel links, custom emoji, timestamps and
     @everyone/@here, whitespace collapsed: the words of the question."""
-    return " ".join(_NOT_WORDS.sub(" ", content).split())
+    text = content
+    while True:  # removing one can expose the next: "@everyone@everyone"
+        cleaner = _NOT_WORDS.sub(" ", text)
+        if cleaner == text:
+            return " ".join(text.split())
+        text = cleaner
 
 
 def mentions(content: str, user_id: int, role_id: int | None = None) -> bool:
