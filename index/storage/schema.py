@@ -1,10 +1,15 @@
-"""The index database's schema: numbered migrations, each run in one transaction."""
+"""The index database's schema: numbered migrations.
+
+`Store` runs every missing migration, and the version bump, in one BEGIN IMMEDIATE
+transaction that re-reads the version after taking the write lock: two processes
+opening a new index at once cannot both run a migration.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -39,6 +44,23 @@ def _migrate_1(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_2(db: sqlite3.Connection) -> None:
+    """The content-hash lookup of an article without a URL (a scan per article before),
+    and the log of deleted passages that lets another process drop them from its FAISS
+    index without reading every id (see `Store.changes_since`)."""
+    _run_script(
+        db,
+        """
+        CREATE INDEX articles_content_hash ON articles(content_hash);
+        CREATE TABLE deleted_passages (
+            id INTEGER PRIMARY KEY,
+            generation INTEGER NOT NULL
+        );
+        CREATE INDEX deleted_passages_generation ON deleted_passages(generation);
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT first; statements one by one stay in our transaction.
     for statement in script.split(";"):
@@ -47,4 +69,4 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 
 
 # Numbered migrations: index i upgrades a database from version i to i + 1.
-MIGRATIONS = [_migrate_1]
+MIGRATIONS = [_migrate_1, _migrate_2]

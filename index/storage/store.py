@@ -2,14 +2,24 @@
 
 SQLite is the source of truth: each passage row holds its vector, so the FAISS
 file can always be rebuilt from it without embedding anything again.
+
+Several processes may open one index (the bot, `newsdesk ingest` from cron, a
+`newsdesk stats`). The database is in WAL mode, so readers never wait for a writer;
+a writer that finds another one committing waits for it (`BUSY_TIMEOUT_S`) rather
+than failing with "database is locked". Every transaction that adds or deletes
+passages bumps the *generation* in `meta` and logs the deleted passage ids with the
+generation that deleted them: another process compares one number per question
+(`generation()`) and, when it moved, reads only what changed (`changes_since()`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +40,22 @@ class NewPassage:
     vector: np.ndarray
 
 
+@dataclass(frozen=True)
+class VectorChanges:
+    """What changed since a generation, read in one snapshot of the database."""
+
+    generation: int
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    deleted: list[int] = field(default_factory=list)  # passage ids deleted since
+    count: int = -1  # passages in the database at `generation` (-1: nothing changed)
+
+
+# Seconds a write waits for another connection's write transaction to end. Batch
+# commits are short and serialised by the index's write lock (see vectors.WriteLock),
+# so only an open's one-row meta write or a first migration ever waits here.
+BUSY_TIMEOUT_S = 60.0
+
 _PASSAGE_SELECT = """
     SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published,
            substr(a.ingested_at, 1, 10)
@@ -42,12 +68,15 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open index database {path}: {exc}") from None
         self._lock = threading.RLock()
+        self._changed = False  # the open transaction added or deleted passages
         try:  # connect() is lazy: a file that is not a database fails only here
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -58,20 +87,54 @@ class Store:
             self._db.close()
             raise
 
+    def _enable_wal(self) -> None:
+        """Switch the database to WAL (a setting kept in the file: once per index).
+
+        Changing the journal mode needs the database to itself, and SQLite answers
+        "database is locked" at once instead of waiting when another connection is
+        using it, as when two processes create an index together: retry a while.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.002
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL").fetchall()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.1)
+
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        """Bring the schema up to date in one write transaction.
+
+        The version is read again after BEGIN IMMEDIATE has taken the write lock:
+        another process opening the same new index may have migrated it meanwhile.
+        """
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            version = self._schema_version()
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](self._db)
+            if version < SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _schema_version(self) -> int:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"index schema {version} is newer than this newsdesk ({SCHEMA_VERSION})"
             )
-        for step in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                MIGRATIONS[step](self._db)
-                self._db.execute(f"PRAGMA user_version = {step + 1}")
+        return version
 
     def transaction(self) -> _Transaction:
-        """A context manager: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error."""
-        return _Transaction(self._db, self._lock)
+        """A context manager: BEGIN IMMEDIATE, then COMMIT, or ROLLBACK on error.
+
+        A transaction that added or deleted passages bumps the generation as it commits.
+        """
+        return _Transaction(self)
 
     def close(self) -> None:
         with self._lock:
@@ -82,6 +145,33 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def meta_default(self, key: str, value: str) -> str:
+        """The value stored under `key`, storing `value` first when there is none.
+
+        Two processes creating an index at once both get the first one's value.
+        """
+        recorded = self.get_meta(key)
+        if recorded is not None:
+            return recorded
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                (key, value),
+            )
+        recorded = self.get_meta(key)
+        return value if recorded is None else recorded
+
+    def generation(self) -> int:
+        """How many transactions have added or deleted passages: one indexed SELECT."""
+        with self._lock:
+            return self._generation()
+
+    def _generation(self) -> int:
+        row = self._db.execute(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
@@ -101,6 +191,7 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def has_content(self, digest: str) -> bool:
+        """Whether an article with this content hash is stored (an indexed lookup)."""
         with self._lock:
             row = self._db.execute(
                 "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", (digest,)
@@ -108,11 +199,20 @@ class Store:
         return row is not None
 
     def delete_article(self, article_id: int) -> list[int]:
-        """Delete an article and its passages (inside a transaction); return the passage ids."""
+        """Delete an article and its passages (inside a transaction); return the passage ids.
+
+        The ids are logged with the generation this transaction commits as.
+        """
         ids = [
             r[0]
             for r in self._db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
         ]
+        self._changed = True
+        generation = self._generation() + 1
+        self._db.executemany(
+            "INSERT OR REPLACE INTO deleted_passages(id, generation) VALUES (?, ?)",
+            [(i, generation) for i in ids],
+        )
         self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
         self._db.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
         self._db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
@@ -123,6 +223,7 @@ class Store:
         self, article: Article, key: str, digest: str, passages: Sequence[NewPassage]
     ) -> list[int]:
         """Insert an article and its passages (inside a transaction); return passage ids."""
+        self._changed = True
         now = datetime.now(UTC).isoformat(timespec="seconds")
         cursor = self._db.execute(
             "INSERT INTO articles(key, content_hash, title, source, url, published, origin,"
@@ -204,6 +305,55 @@ class Store:
         with self._lock:
             rows = self._db.execute("SELECT id FROM passages ORDER BY id").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def id_snapshot(self) -> tuple[int, np.ndarray]:
+        """(generation, every passage id sorted), read in one snapshot."""
+        with self._lock, self._reading():
+            return self._generation(), self.passage_ids()
+
+    def vector_snapshot(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """(generation, ids, vectors) of every passage, read in one snapshot."""
+        with self._lock, self._reading():
+            return (self._generation(), *self.all_vectors())
+
+    def changes_since(self, generation: int, after_id: int) -> VectorChanges:
+        """The passages added (id > `after_id`) and deleted since `generation`.
+
+        One read transaction, so the generation, the rows and the count agree. Passage
+        ids grow with every commit (AUTOINCREMENT, one writer at a time), so a holder of
+        every passage up to `after_id` needs only the rows above it.
+        """
+        with self._lock, self._reading():
+            now = self._generation()
+            if now == generation:
+                return VectorChanges(now)
+            rows = self._db.execute(
+                "SELECT id, vector FROM passages WHERE id > ? ORDER BY id", (after_id,)
+            ).fetchall()
+            deleted = [
+                r[0]
+                for r in self._db.execute(
+                    "SELECT id FROM deleted_passages WHERE generation > ? ORDER BY id",
+                    (generation,),
+                )
+            ]
+            count = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = (
+            np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            if rows
+            else np.zeros((0, 0), dtype=np.float32)
+        )
+        return VectorChanges(now, ids, vectors, deleted, count)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A read transaction (under the lock): one consistent snapshot, no write lock."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     def passages_since(self, since: str, *, newest_articles: int | None = None) -> list[Passage]:
         """Every passage of articles published on or after `since` ("" means all).
@@ -292,16 +442,33 @@ def _row_id(cursor: sqlite3.Cursor) -> int:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
-        self._db, self._lock = db, lock
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def __enter__(self) -> sqlite3.Connection:
-        self._lock.acquire()
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
+        store = self._store
+        store._lock.acquire()
+        try:
+            store._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            store._lock.release()
+            raise
+        store._changed = False
+        return store._db
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        store = self._store
         try:
-            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+            if exc_type is None and store._changed:
+                store._db.execute(
+                    "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+                    " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            store._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        except BaseException:
+            if store._db.in_transaction:
+                store._db.execute("ROLLBACK")
+            raise
         finally:
-            self._lock.release()
+            store._changed = False
+            store._lock.release()
