@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -25,13 +24,14 @@ from index.search.fusion import SearchSettings
 from index.search.query import clip_question, parse_query
 from index.search.retrieve import Retriever, collapse_duplicates
 from index.storage.store import Store
-from index.storage.vectors import load_or_rebuild
+from index.storage.vectors import SharedVectors, WriteLock
 from index.text.dates import parse_date, window_start
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "news.sqlite3"
 VECTORS_FILE = "vectors.faiss"
+LOCK_FILE = "write.lock"  # held by the process committing a batch (see ingest.pipeline)
 SUMMARY_WORDS = 110
 SUMMARY_PASSAGES = 40  # k of a topic summary's search, which returns up to 3k passages
 # A summary of "the news" (no topic) reads the newest articles only: the gist of what
@@ -43,6 +43,12 @@ class NewsIndex:
     """An index directory: SQLite (articles, passages, FTS5) plus a FAISS file of vectors.
 
     Wherever a method takes `now`, None means today.
+
+    Any number of processes may open one directory, and any number of threads may use
+    one NewsIndex: ingests from several processes all complete (see ingest.pipeline),
+    and a question never waits for an ingest. Opening reads no vectors: the FAISS file
+    is loaded on the first search or commit, and each question then picks up, by one
+    cheap SELECT, whatever another process has committed since (see SharedVectors).
     """
 
     def __init__(
@@ -59,20 +65,20 @@ class NewsIndex:
         self.embedder = embedder
         self.profile = profile_for(embedder.name)
         self.confidence = confidence or self.profile.confidence
-        self._lock = threading.RLock()
         self._store = Store(path / DB_FILE)
         try:
             self._check_recorded_settings()
-            self._vectors = load_or_rebuild(path / VECTORS_FILE, embedder.dim, self._store)
+            self._vectors = SharedVectors(
+                path / VECTORS_FILE, embedder.dim, self._store, WriteLock(path / LOCK_FILE)
+            )
+            self._vectors.clean_temps()
         except BaseException:
             self._store.close()  # the caller gets no index to close
             raise
         self._retriever = Retriever(
             self._store, self._vectors, embedder, settings or self.profile.search
         )
-        self._pipeline = IngestPipeline(
-            self._store, self._vectors, path / VECTORS_FILE, embedder, config.passage_tokens
-        )
+        self._pipeline = IngestPipeline(self._store, self._vectors, embedder, config.passage_tokens)
 
     @classmethod
     def open(
@@ -88,8 +94,7 @@ class NewsIndex:
         return cls(path, config, embedder or LazyEmbedder(config.model))
 
     def close(self) -> None:
-        with self._lock:
-            self._store.close()
+        self._store.close()
 
     def __enter__(self) -> NewsIndex:
         return self
@@ -107,17 +112,16 @@ class NewsIndex:
             if known["name"] == self.embedder.name:
                 self.embedder.dim_hint = int(known["dim"])
         identity = json.dumps({"name": self.embedder.name, "dim": self.embedder.dim})
-        if recorded is None:
-            self._store.set_meta("model", identity)
-        elif recorded != identity:
+        # meta_default: of two processes creating the index at once, the first one's
+        # settings stand and the other is checked against them.
+        recorded = self._store.meta_default("model", identity)
+        if recorded != identity:
             raise StoreError(
                 f"{self.path} was built with model {json.loads(recorded)['name']!r}, "
                 f"not {self.embedder.name!r}: use another --index directory"
             )
-        tokens = self._store.get_meta("passage_tokens")
-        if tokens is None:
-            self._store.set_meta("passage_tokens", str(self.config.passage_tokens))
-        elif int(tokens) != self.config.passage_tokens:
+        tokens = self._store.meta_default("passage_tokens", str(self.config.passage_tokens))
+        if int(tokens) != self.config.passage_tokens:
             raise StoreError(
                 f"{self.path} was built with passage_tokens = {tokens}, not "
                 f"{self.config.passage_tokens}: use another --index directory"
@@ -153,8 +157,7 @@ class NewsIndex:
 
     def _ingest(self, articles: Iterable[Article | Problem], progress: bool) -> IngestReport:
         bar = _progress_bar() if progress else None
-        with self._lock:
-            report = self._pipeline.ingest(articles, bar)
+        report = self._pipeline.ingest(articles, bar)
         if bar is not None:
             bar.close()
         return report
@@ -165,8 +168,7 @@ class NewsIndex:
     ) -> list[Hit]:
         """Rank passages for a question; near-duplicates are collapsed."""
         query = parse_query(question)
-        with self._lock:
-            hits = self._retriever.search(query, k=k, now=now or date.today(), mode=mode)
+        hits = self._retriever.search(query, k=k, now=now or date.today(), mode=mode)
         return collapse_duplicates(hits)[:k]
 
     def answer(self, question: str, *, now: date | None = None) -> Answer:
@@ -181,8 +183,7 @@ class NewsIndex:
         query = parse_query(question)
         if not query.text:
             raise InputError("the question is empty")
-        with self._lock:
-            return answer_question(self._retriever, self.confidence, query, now or date.today())
+        return answer_question(self._retriever, self.confidence, query, now or date.today())
 
     def stats(self) -> Stats:
         """How many articles and passages the index holds, and the newest article date."""
@@ -190,17 +191,16 @@ class NewsIndex:
 
     def all_passages(self) -> list[Passage]:
         """Every passage of the index, in insertion order (for evaluation baselines)."""
-        with self._lock:
-            return self._store.passages_since("")
+        return self._store.passages_since("")
 
     def retriever(self, settings: SearchSettings) -> Retriever:
         """A Retriever over this index with other settings (for tuning them)."""
         return Retriever(self._store, self._vectors, self.embedder, settings)
 
     def vector_ids(self) -> np.ndarray:
-        """The passage ids the vector index holds, sorted (equal to the stored passages')."""
-        with self._lock:
-            return self._vectors.ids()
+        """The passage ids the vector index holds, sorted (equal to the stored passages',
+        as of the latest commit of any process)."""
+        return self._vectors.ids()
 
     # -- summaries ----------------------------------------------------------
     def summarize(
@@ -223,18 +223,17 @@ class NewsIndex:
         today = now or date.today()
         since = window_start(days, today)
         weights: dict[int, float] = {}
-        with self._lock:
-            if topic:
-                hits = self._retriever.search(
-                    parse_query(topic), k=SUMMARY_PASSAGES, now=today, since=since
-                )
-                hits = [h for h in hits if h.dense >= self.profile.summary_min_dense]
-                for hit in hits:
-                    article = hit.passage.article_id
-                    weights[article] = max(weights.get(article, 0.0), hit.dense)
-                passages = [h.passage for h in hits]
-            else:
-                passages = self._store.passages_since(since, newest_articles=WHOLE_SUMMARY_ARTICLES)
+        if topic:
+            hits = self._retriever.search(
+                parse_query(topic), k=SUMMARY_PASSAGES, now=today, since=since
+            )
+            hits = [h for h in hits if h.dense >= self.profile.summary_min_dense]
+            for hit in hits:
+                article = hit.passage.article_id
+                weights[article] = max(weights.get(article, 0.0), hit.dense)
+            passages = [h.passage for h in hits]
+        else:
+            passages = self._store.passages_since(since, newest_articles=WHOLE_SUMMARY_ARTICLES)
         docs = summary_docs(passages, weights)
         chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
         return cite(topic or "", docs, chosen)
@@ -245,11 +244,12 @@ class NewsIndex:
         """The main stories among the articles (of the last `days` before `now`), largest first."""
         from index.summaries.topics import find_topics
 
-        with self._lock:
-            passages = self._store.passages_since(window_start(days, now or date.today()))
-            if not passages:
-                return []
-            stored = self._store.vectors([p.id for p in passages])
+        passages = self._store.passages_since(window_start(days, now or date.today()))
+        stored = self._store.vectors([p.id for p in passages])
+        # An article another process replaced between the two reads is left out.
+        passages = [p for p in passages if p.id in stored]
+        if not passages:
+            return []
         matrix = np.vstack([stored[p.id] for p in passages])
         return find_topics(
             passages, matrix, threshold=self.profile.topic_threshold, max_topics=max_topics

@@ -1,14 +1,31 @@
 """Articles into the index: chunk, embed and commit in batches.
 
 SQLite commits first; the FAISS file follows. A crash between the two leaves the
-FAISS file behind the database, and the next open rebuilds it from SQLite.
+FAISS file behind the database, and the next load rebuilds it from SQLite.
+
+Several processes (and threads) may ingest into one index at once. Each batch is
+embedded outside every lock, so they embed in parallel; only the commit is
+serialised, by the index's write lock (a flock on `write.lock`, see
+`vectors.WriteLock`), held for:
+
+1. one SQLite transaction that re-checks every article's key and content hash: another
+   process may have stored it since `_prepare` looked. Stored unchanged: skipped;
+   stored in another version: replaced. Never a UNIQUE-constraint error.
+2. `SharedVectors.publish()`: the in-memory FAISS index catches up with the database
+   (what other processes committed before this batch, then this batch, read back
+   from the rows just written) and is saved. The file therefore always holds every
+   committed passage, whichever process wrote last.
+
+Holding the lock from the transaction to the save keeps other writers from
+committing in between, so the saved file is exactly the database as of this commit.
+Questions take neither lock: they read SQLite (WAL: never blocked by a writer) and
+the in-memory index, which changes for milliseconds per batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -17,7 +34,7 @@ from index.ingest.identity import article_key, content_hash
 from index.models.embedders import Embedder
 from index.records import Article, Problem
 from index.storage.store import NewPassage, Store
-from index.storage.vectors import VectorIndex
+from index.storage.vectors import SharedVectors
 from index.text.chunker import chunk_text
 
 EMBED_BATCH = 256  # passages embedded and committed together
@@ -41,7 +58,6 @@ class _Pending:
     article: Article
     key: str
     digest: str
-    replaces: int | None  # the id of the stored version it updates
     chunks: tuple[str, ...]
 
 
@@ -63,14 +79,9 @@ class IngestPipeline:
     """Writes articles into one store and its vector index."""
 
     def __init__(
-        self,
-        store: Store,
-        vectors: VectorIndex,
-        vectors_file: Path,
-        embedder: Embedder,
-        passage_tokens: int,
+        self, store: Store, vectors: SharedVectors, embedder: Embedder, passage_tokens: int
     ) -> None:
-        self.store, self.vectors, self.vectors_file = store, vectors, vectors_file
+        self.store, self.vectors = store, vectors
         self.embedder, self.passage_tokens = embedder, passage_tokens
 
     def ingest(
@@ -123,32 +134,43 @@ class IngestPipeline:
         )
         if not chunks:
             return None
-        replaces = existing[0] if existing else None
-        return _Pending(article, key, digest, replaces, tuple(c.text for c in chunks))
+        return _Pending(article, key, digest, tuple(c.text for c in chunks))
 
     def _commit(self, pending: list[_Pending], tally: _Tally, progress: Progress | None) -> None:
-        """Embed a batch, store it in one transaction, then add it to FAISS and save."""
+        """Embed a batch (no lock held), then, under the write lock, store it in one
+        transaction and publish it to the vector index."""
         texts = [text for p in pending for text in p.chunks]
         matrix = self.embedder.encode(texts)
-        removed: list[int] = []
-        added_ids: list[int] = []
-        row = 0
-        with self.store.transaction():
-            for p in pending:
-                if p.replaces is not None:
-                    removed += self.store.delete_article(p.replaces)
-                    tally.updated += 1
-                else:
-                    tally.added += 1
-                new = [
-                    NewPassage(position=i, text=t, vector=matrix[row + i])
-                    for i, t in enumerate(p.chunks)
-                ]
-                row += len(p.chunks)
-                added_ids += self.store.add_article(p.article, p.key, p.digest, new)
-        self.vectors.remove(removed)
-        self.vectors.add(np.asarray(added_ids, dtype=np.int64), matrix)
-        self.vectors.save(self.vectors_file)
-        tally.passages += len(added_ids)
+        batch = _Tally()
+        with self.vectors.lock.hold():
+            with self.store.transaction():
+                row = 0
+                for p in pending:
+                    vectors = matrix[row : row + len(p.chunks)]
+                    row += len(p.chunks)
+                    self._store_one(p, vectors, batch)
+            self.vectors.publish()
+        tally.added += batch.added
+        tally.updated += batch.updated
+        tally.skipped += batch.skipped
+        tally.passages += batch.passages
         if progress is not None:
             progress.update(len(texts))
+
+    def _store_one(self, p: _Pending, vectors: np.ndarray, batch: _Tally) -> None:
+        """Store one article inside the batch's transaction, looking again at what is
+        stored now: another process may have stored this article since `_prepare`."""
+        existing = self.store.find_article(p.key)
+        if existing is not None and existing[1] == p.digest:
+            batch.skipped += 1
+            return
+        if existing is None and not p.article.url and self.store.has_content(p.digest):
+            batch.skipped += 1
+            return
+        if existing is not None:
+            self.store.delete_article(existing[0])
+            batch.updated += 1
+        else:
+            batch.added += 1
+        new = [NewPassage(position=i, text=t, vector=vectors[i]) for i, t in enumerate(p.chunks)]
+        batch.passages += len(self.store.add_article(p.article, p.key, p.digest, new))

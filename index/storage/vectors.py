@@ -1,10 +1,21 @@
-"""The FAISS side of an index: passage vectors keyed by passage row id."""
+"""The FAISS side of an index: passage vectors keyed by passage row id.
+
+`VectorIndex` is the plain in-memory index with an atomic save. `SharedVectors` is
+the one an open index uses: loaded lazily, kept up to date with what other
+processes commit, and safe to search from one thread while another ingests.
+`WriteLock` is the lock file that lets one process at a time commit a batch.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +76,10 @@ class VectorIndex:
         scores, ids = self._index.search(query.reshape(1, -1).astype(np.float32), min(k, self.size))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
+    def replace_with(self, other: VectorIndex) -> None:
+        """Hold `other`'s vectors from now on (it must not be used afterwards)."""
+        self._index = other._index
+
     def save(self, path: Path) -> None:
         """Write to a temporary file in the same directory, then rename over `path`."""
         handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".vectors-", suffix=".tmp")
@@ -92,3 +107,201 @@ def load_or_rebuild(file: Path, dim: int, store: Store) -> VectorIndex:
     vectors.add(ids, matrix)
     vectors.save(file)
     return vectors
+
+
+TEMP_GLOB = ".vectors-*.tmp"  # what `VectorIndex.save` leaves behind when killed mid-save
+
+
+def remove_stale_temps(directory: Path) -> int:
+    """Delete temporary vector files left by a process killed while saving; return how
+    many. Call it only under the write lock: a live writer's temp file is in use."""
+    removed = 0
+    for temp in directory.glob(TEMP_GLOB):
+        try:
+            temp.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    if removed:
+        log.info("removed %d stale temporary vector file(s) from %s", removed, directory)
+    return removed
+
+
+class WriteLock:
+    """An exclusive lock file in the index directory: one writer at a time, across
+    processes (`fcntl.flock`) and threads (a mutex; a flock is per open file).
+
+    The kernel drops a flock when its holder dies, kill -9 included: a crash never
+    leaves the index locked.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._mutex = threading.Lock()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Wait for the lock and hold it for the block."""
+        with self._mutex:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
+    @contextmanager
+    def try_hold(self) -> Iterator[bool]:
+        """Hold the lock for the block if it is free now; yield whether it is held."""
+        if not self._mutex.acquire(blocking=False):
+            yield False
+            return
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                yield True
+            finally:
+                os.close(fd)
+        finally:
+            self._mutex.release()
+
+
+class SharedVectors(VectorIndex):
+    """The vector index of one index directory, shared by threads and processes.
+
+    - Lazy: nothing is read until the first search (or commit), so opening an index
+      for `stats` never reads the FAISS file.
+    - Fresh: before each search one indexed SELECT compares the database's generation
+      with the one held; when another process committed, only what changed is read
+      (`Store.changes_since`: passages above the highest id held, ids deleted since).
+    - Concurrent: a question never waits for an ingest of its own process. Embedding
+      happens outside every lock; the in-memory index changes under `_sync_lock`
+      (one changer at a time) and, for the few milliseconds of each add or remove,
+      `_faiss_lock`, which a search also takes. A search that finds another thread
+      busy syncing goes on with the index as it stands rather than wait.
+    - Saved consistent: `publish()`, called under the write lock right after a batch
+      commits, syncs with the database (its own batch and anything another process
+      committed before it) and saves, so the file always equals the database as of
+      that commit.
+    """
+
+    def __init__(self, file: Path, dim: int, store: Store, lock: WriteLock) -> None:
+        super().__init__(dim)
+        self.file, self.store, self.lock = file, store, lock
+        self._loaded = False
+        self._generation = -1  # the database generation the index holds
+        self._max_id = 0  # the highest passage id the index has read
+        self._sync_lock = threading.Lock()
+        self._faiss_lock = threading.Lock()
+
+    # -- reading ----------------------------------------------------------------
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        self.refresh(wait=False)
+        with self._faiss_lock:
+            return super().search(query, k)
+
+    def ids(self) -> np.ndarray:
+        """Every id held, sorted, after catching up with the database."""
+        self.refresh()
+        with self._faiss_lock:
+            return super().ids()
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        with self._faiss_lock:
+            super().add(ids, vectors)
+
+    def remove(self, ids: list[int]) -> None:
+        with self._faiss_lock:
+            super().remove(ids)
+
+    def refresh(self, *, wait: bool = True) -> None:
+        """Catch up with what the database committed since the generation held.
+
+        Costs one indexed SELECT when nothing changed. With `wait=False`, a thread
+        that finds another thread syncing or saving searches the index as it stands
+        (a loaded one; the first load is always waited for).
+        """
+        if self._loaded and self.store.generation() == self._generation:
+            return
+        if not self._sync_lock.acquire(blocking=wait or not self._loaded):
+            return
+        try:
+            self._sync()
+        finally:
+            self._sync_lock.release()
+
+    # -- writing ----------------------------------------------------------------
+    def publish(self) -> None:
+        """Sync with the database and save: call it under `lock` after each commit."""
+        with self._sync_lock:
+            self._sync(save=False)
+            self._save()
+
+    def clean_temps(self) -> None:
+        """Remove temporary files a killed writer left, when no other writer is active
+        (its temp file would be in use); a later `publish` catches the rest."""
+        with self.lock.try_hold() as held:
+            if held:
+                remove_stale_temps(self.file.parent)
+
+    # -- inside _sync_lock ----------------------------------------------------
+    def _sync(self, *, save: bool = True) -> None:
+        if not self._loaded:
+            self._load(save=save)
+            return
+        changes = self.store.changes_since(self._generation, self._max_id)
+        if changes.generation == self._generation:
+            return
+        gone = [i for i in changes.deleted if i <= self._max_id]
+        with self._faiss_lock:
+            VectorIndex.remove(self, gone)
+            VectorIndex.add(self, changes.ids, changes.vectors)
+            size = self.size
+        if len(changes.ids):
+            self._max_id = max(self._max_id, int(changes.ids[-1]))
+        self._generation = changes.generation
+        if size != changes.count:  # never expected: read everything again
+            log.warning("vector index out of step with the database; rebuilding")
+            self._rebuild()
+
+    def _load(self, *, save: bool) -> None:
+        """Read the FAISS file; rebuild from the database when it disagrees with it
+        (a crash between a commit and its save), saving the rebuilt file when no
+        other writer holds the lock (one that does saves a consistent file itself)."""
+        loaded = VectorIndex.load(self.file, self.dim)
+        generation, ids = self.store.id_snapshot()
+        if loaded is not None and np.array_equal(loaded.ids(), ids):
+            self._install(loaded, generation, ids)
+            return
+        log.info("rebuilding %s from the database (%d passages)", self.file, len(ids))
+        self._rebuild()
+        if save:
+            with self.lock.try_hold() as held:
+                if held:
+                    self._sync(save=False)
+                    self._save()
+
+    def _rebuild(self) -> None:
+        generation, ids, matrix = self.store.vector_snapshot()
+        rebuilt = VectorIndex(self.dim)
+        rebuilt.add(ids, matrix)
+        self._install(rebuilt, generation, ids)
+
+    def _install(self, other: VectorIndex, generation: int, ids: np.ndarray) -> None:
+        with self._faiss_lock:
+            self.replace_with(other)
+        self._max_id = int(ids[-1]) if len(ids) else 0
+        self._generation = generation
+        self._loaded = True
+
+    def _save(self) -> None:
+        """Save under the write lock (no other writer runs; no thread changes the index)."""
+        remove_stale_temps(self.file.parent)
+        started = time.perf_counter()
+        self.save(self.file)
+        log.debug("saved %s in %.3f s", self.file, time.perf_counter() - started)
