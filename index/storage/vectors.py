@@ -22,6 +22,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from index.errors import StoreError
 from index.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -143,7 +144,10 @@ class WriteLock:
     def hold(self) -> Iterator[None]:
         """Wait for the lock and hold it for the block."""
         with self._mutex:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise StoreError(f"cannot open {self.path}: {exc.strerror}") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
@@ -157,7 +161,11 @@ class WriteLock:
             yield False
             return
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:  # a read-only directory: no writer can run here either
+                yield False
+                return
             try:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -270,19 +278,38 @@ class SharedVectors(VectorIndex):
             self._rebuild()
 
     def _load(self, *, save: bool) -> None:
-        """Read the FAISS file; rebuild from the database when it disagrees with it
-        (a crash between a commit and its save), saving the rebuilt file when no
-        other writer holds the lock (one that does saves a consistent file itself)."""
+        """Read the FAISS file and make it agree with the database.
+
+        A file that is only behind (passages above its highest id committed since it
+        was saved, some of its own deleted: a writer between its commit and its save,
+        or one killed there) catches up from the rows it lacks; anything else (no
+        file, an unreadable one, one missing older passages) is rebuilt from the
+        database. Either way the result holds the passages in id order, as a rebuild
+        would. A repaired file is saved when no other writer holds the lock (one
+        that does saves a consistent file itself).
+        """
         loaded = VectorIndex.load(self.file, self.dim)
         generation, ids = self.store.id_snapshot()
-        if loaded is not None and np.array_equal(loaded.ids(), ids):
+        held = loaded.ids() if loaded is not None else None
+        if loaded is not None and held is not None and np.array_equal(held, ids):
             self._install(loaded, generation, ids)
             return
-        log.info("rebuilding %s from the database (%d passages)", self.file, len(ids))
-        self._rebuild()
+        top = int(held[-1]) if held is not None and len(held) else 0
+        if loaded is not None and held is not None and np.isin(ids[ids <= top], held).all():
+            missing = ids[ids > top].tolist()
+            log.info("%s is behind the database: adding %d passages", self.file, len(missing))
+            loaded.remove(np.setdiff1d(held, ids).tolist())
+            found = self.store.vectors(missing)  # in id order; one deleted since: skipped
+            present = [i for i in missing if i in found]
+            if present:
+                loaded.add(np.asarray(present), np.vstack([found[i] for i in present]))
+            self._install(loaded, generation, ids)
+        else:
+            log.info("rebuilding %s from the database (%d passages)", self.file, len(ids))
+            self._rebuild()
         if save:
-            with self.lock.try_hold() as held:
-                if held:
+            with self.lock.try_hold() as free:
+                if free:
                     self._sync(save=False)
                     self._save()
 

@@ -209,3 +209,24 @@ def test_the_generation_counts_commits_and_a_question_reads_only_it(tmp_path) ->
         reader.search("harbour3", mode="dense")
         assert len(calls) == 1
         assert np.array_equal(reader.vector_ids(), writer.vector_ids())
+
+
+def test_a_file_only_behind_the_database_catches_up_without_a_rebuild(tmp_path, caplog) -> None:
+    file = tmp_path / VECTORS_FILE
+    with _open(tmp_path) as index:
+        index.ingest_articles([_article(n) for n in range(4)])
+        behind = file.read_bytes()
+        changed = Article(title="Report 1", text="Report 1 was corrected.", url=_article(1).url)
+        index.ingest_articles([changed, *(_article(n) for n in range(4, 8))])
+        expected = index.vector_ids().tolist()
+    file.write_bytes(behind)  # as if the last writer was killed before its save
+    with caplog.at_level(logging.INFO, logger="index"), _open(tmp_path) as index:
+        assert index.vector_ids().tolist() == expected == _passage_ids(index)
+        assert index.search("Report 1 was corrected", k=1, mode="dense")[0].passage.text == (
+            changed.text
+        )
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("behind the database" in m for m in messages)
+    assert not any("rebuild" in m for m in messages)
+    saved = VectorIndex.load(file, HashEmbedder().dim)
+    assert saved is not None and saved.ids().tolist() == expected  # repaired on disk
