@@ -45,11 +45,23 @@ class IndexConfig:
 
 
 @dataclass(frozen=True)
+class SourcesConfig:
+    """Which addresses URLs given to ingest may be fetched from."""
+
+    # Off: a URL (or a redirect) to a loopback or private-network address (127.0.0.1,
+    # 10.x, 192.168.x, fc00::/7...) is refused. On, for news served on an intranet.
+    # Link-local (the cloud metadata address 169.254.169.254), multicast, unspecified
+    # and reserved addresses are refused either way.
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
 
 
 def _check_type(section: str, key: str, value: Any, expected: Any) -> Any:
@@ -96,7 +108,7 @@ def _section(name: str, cls: type, raw: Any) -> Any:
 
 def parse_config(data: dict[str, Any]) -> Config:
     """Build a Config from parsed TOML, rejecting unknown sections, keys and wrong types."""
-    sections = {"discord": DiscordConfig, "index": IndexConfig}
+    sections = {"discord": DiscordConfig, "index": IndexConfig, "sources": SourcesConfig}
     parts = {}
     for name, value in data.items():
         if name not in sections:
