@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlparse
 
 from index.errors import InputError
+from index.ingest.urls import clean_url
 from index.records import Article
 from index.text.dates import parse_date
 
@@ -43,7 +44,7 @@ def read_feed(text: str, *, origin: str = "") -> list[Article]:
         title = _plain(entry.get("title", ""))
         if not body and not title:
             continue
-        link = entry.get("link", "")
+        link = clean_url(entry.get("link") or "")
         published = parse_date(entry.get("published", "") or entry.get("updated", ""))
         articles.append(
             Article(

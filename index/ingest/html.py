@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from index.ingest.urls import clean_url
 from index.records import Article
 from index.text.dates import parse_date
 
@@ -24,7 +25,7 @@ def read_html(html: str, *, url: str = "", origin: str = "") -> list[Article]:
             title=(data.get("title") or "").strip(),
             text=text,
             source=(data.get("sitename") or data.get("hostname") or "").strip(),
-            url=(data.get("url") or url or "").strip(),
+            url=clean_url(data.get("url") or "") or clean_url(url),
             published=parse_date(data.get("date") or ""),
             origin=origin,
         )

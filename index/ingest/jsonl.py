@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from index.ingest.urls import clean_url
 from index.records import Article, Problem
 from index.text.dates import parse_date
 
@@ -12,7 +13,8 @@ from index.text.dates import parse_date
 def read_jsonl(lines: Iterator[str], *, origin: str = "") -> Iterator[Article | Problem]:
     """Yield an Article per valid line, or a Problem per bad line.
 
-    Each object has "text" and optionally "title", "source", "url", "published".
+    Each object has "text" and optionally "title", "source", "url", "published". An
+    unusable "url" is stored as "" (see clean_url).
     """
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -37,7 +39,7 @@ def read_jsonl(lines: Iterator[str], *, origin: str = "") -> Iterator[Article | 
             title=title.strip(),
             text=text,
             source=meta["source"].strip(),
-            url=meta["url"].strip(),
+            url=clean_url(meta["url"]),
             published=parse_date(meta["published"]),
             origin=f"{origin}:{number}",
         )

@@ -13,6 +13,7 @@ from index.ingest.fetch import fetch, is_url
 from index.ingest.html import read_html
 from index.ingest.jsonl import read_jsonl
 from index.ingest.page import read_page
+from index.ingest.urls import clean_url
 from index.records import Article, Problem
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -172,8 +173,10 @@ def read_inputs(
     each input (or part of one) that cannot be read: the others are still read.
 
     `source`, `url` and `published` fill only what each input's first article does not
-    say (a scraped page's related articles keep their own outlet).
+    say (a scraped page's related articles keep their own outlet). An unusable `url`
+    is left out (see clean_url).
     """
+    url = clean_url(url)
     for path in expand_paths(paths):
         if isinstance(path, Problem):
             yield path
