@@ -64,7 +64,13 @@ _PASSAGE_SELECT = """
 
 
 class Store:
-    """Thread-safe access to the index database (one connection, one lock)."""
+    """Thread-safe access to the index database.
+
+    Two connections, each with its lock: one writes (transactions, meta), one reads.
+    A question's reads thus never wait for a write transaction of the same process
+    (WAL lets them read the last commit meanwhile); a thread inside its own write
+    transaction reads through the writing connection, which sees what it wrote.
+    """
 
     def __init__(self, path: Path) -> None:
         try:
@@ -73,19 +79,42 @@ class Store:
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open index database {path}: {exc}") from None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writing connection
+        self._read_lock = threading.RLock()  # the reading connection
+        self._writer: int | None = None  # the thread inside a write transaction
         self._changed = False  # the open transaction added or deleted passages
+        self._reader: sqlite3.Connection | None = None
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+            self._reader = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+            )
+            self._reader.execute("PRAGMA query_only=ON")
         except sqlite3.Error as exc:
-            self._db.close()
+            self._close_connections()
             raise StoreError(f"cannot open index database {path}: {exc}") from None
         except BaseException:
-            self._db.close()
+            self._close_connections()
             raise
+
+    def _close_connections(self) -> None:
+        self._db.close()
+        if self._reader is not None:
+            self._reader.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection to read with, locked for the block."""
+        if self._writer == threading.get_ident():
+            with self._lock:
+                yield self._db
+            return
+        assert self._reader is not None
+        with self._read_lock:
+            yield self._reader
 
     def _enable_wal(self) -> None:
         """Switch the database to WAL (a setting kept in the file: once per index).
@@ -137,13 +166,13 @@ class Store:
         return _Transaction(self)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self._lock, self._read_lock:
+            self._close_connections()
 
     # -- metadata -----------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     def meta_default(self, key: str, value: str) -> str:
@@ -164,14 +193,8 @@ class Store:
 
     def generation(self) -> int:
         """How many transactions have added or deleted passages: one indexed SELECT."""
-        with self._lock:
-            return self._generation()
-
-    def _generation(self) -> int:
-        row = self._db.execute(
-            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
-        ).fetchone()
-        return int(row[0]) if row else 0
+        with self._read() as db:
+            return _generation(db)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
@@ -184,16 +207,16 @@ class Store:
     # -- articles -----------------------------------------------------------
     def find_article(self, key: str) -> tuple[int, str] | None:
         """Return (id, content hash) of the article stored under `key`."""
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT id, content_hash FROM articles WHERE key = ?", (key,)
             ).fetchone()
         return (row[0], row[1]) if row else None
 
     def has_content(self, digest: str) -> bool:
         """Whether an article with this content hash is stored (an indexed lookup)."""
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT 1 FROM articles WHERE content_hash = ? LIMIT 1", (digest,)
             ).fetchone()
         return row is not None
@@ -208,7 +231,7 @@ class Store:
             for r in self._db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
         ]
         self._changed = True
-        generation = self._generation() + 1
+        generation = _generation(self._db) + 1
         self._db.executemany(
             "INSERT OR REPLACE INTO deleted_passages(id, generation) VALUES (?, ?)",
             [(i, generation) for i in ids],
@@ -269,18 +292,18 @@ class Store:
         """Return the passages with these ids (missing ids are left out)."""
         ids = list(ids)
         out: dict[int, Passage] = {}
-        with self._lock:
+        with self._read() as db:
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))
-                for row in self._db.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({marks})", part):
+                for row in db.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({marks})", part):
                     out[row[0]] = Passage(*row)
         return out
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (ids, vectors) of every passage, for rebuilding the FAISS index."""
-        with self._lock:
-            rows = self._db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -291,30 +314,30 @@ class Store:
         """Return the stored vectors of these passages."""
         out: dict[int, np.ndarray] = {}
         ids = list(ids)
-        with self._lock:
+        with self._read() as db:
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))
-                for pid, blob in self._db.execute(
+                for pid, blob in db.execute(
                     f"SELECT id, vector FROM passages WHERE id IN ({marks})", part
                 ):
                     out[pid] = np.frombuffer(blob, dtype=np.float32)
         return out
 
     def passage_ids(self) -> np.ndarray:
-        with self._lock:
-            rows = self._db.execute("SELECT id FROM passages ORDER BY id").fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT id FROM passages ORDER BY id").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def id_snapshot(self) -> tuple[int, np.ndarray]:
         """(generation, every passage id sorted), read in one snapshot."""
-        with self._lock, self._reading():
-            return self._generation(), self.passage_ids()
+        with self._snapshot() as db:
+            return _generation(db), self.passage_ids()
 
     def vector_snapshot(self) -> tuple[int, np.ndarray, np.ndarray]:
         """(generation, ids, vectors) of every passage, read in one snapshot."""
-        with self._lock, self._reading():
-            return (self._generation(), *self.all_vectors())
+        with self._snapshot() as db:
+            return (_generation(db), *self.all_vectors())
 
     def changes_since(self, generation: int, after_id: int) -> VectorChanges:
         """The passages added (id > `after_id`) and deleted since `generation`.
@@ -323,21 +346,21 @@ class Store:
         ids grow with every commit (AUTOINCREMENT, one writer at a time), so a holder of
         every passage up to `after_id` needs only the rows above it.
         """
-        with self._lock, self._reading():
-            now = self._generation()
+        with self._snapshot() as db:
+            now = _generation(db)
             if now == generation:
                 return VectorChanges(now)
-            rows = self._db.execute(
+            rows = db.execute(
                 "SELECT id, vector FROM passages WHERE id > ? ORDER BY id", (after_id,)
             ).fetchall()
             deleted = [
                 r[0]
-                for r in self._db.execute(
+                for r in db.execute(
                     "SELECT id FROM deleted_passages WHERE generation > ? ORDER BY id",
                     (generation,),
                 )
             ]
-            count = int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+            count = int(db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = (
             np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
@@ -347,13 +370,17 @@ class Store:
         return VectorChanges(now, ids, vectors, deleted, count)
 
     @contextmanager
-    def _reading(self) -> Iterator[None]:
-        """A read transaction (under the lock): one consistent snapshot, no write lock."""
-        self._db.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self._db.execute("COMMIT")
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: the reads in the block see one state of the database."""
+        with self._read() as db:
+            if db.in_transaction:  # inside this thread's write transaction
+                yield db
+                return
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                db.execute("COMMIT")
 
     def passages_since(self, since: str, *, newest_articles: int | None = None) -> list[Passage]:
         """Every passage of articles published on or after `since` ("" means all).
@@ -365,8 +392,8 @@ class Store:
         articles = f"SELECT id FROM articles WHERE {day} >= ?"
         if newest_articles is not None:
             articles += f" ORDER BY {day} DESC, id DESC LIMIT {int(newest_articles)}"
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 f"{_PASSAGE_SELECT} WHERE p.article_id IN ({articles}) ORDER BY p.id", (since,)
             ).fetchall()
         return [Passage(*row) for row in rows]
@@ -393,8 +420,8 @@ class Store:
         match = match_any(terms)
         if not match:
             return {}
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 f"SELECT rowid, bm25({table}, 1.0, ?) AS s FROM {table}"
                 f" WHERE {table} MATCH ? ORDER BY s LIMIT ?",
                 (title_weight, match, limit),
@@ -403,8 +430,8 @@ class Store:
 
     def article_text(self, article_id: int) -> str:
         """The whole text of an article, title first ("" when it is gone)."""
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT title, text FROM articles WHERE id = ?", (article_id,)
             ).fetchone()
         return f"{row[0]}\n{row[1]}" if row else ""
@@ -412,26 +439,31 @@ class Store:
     def document_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         """(number of passages, passages matching each term), for IDF weights."""
         out: dict[str, int] = {}
-        with self._lock:
-            total = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        with self._read() as db:
+            total = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
             for term in terms:
                 phrase = fts_phrase(term)
                 if not phrase:
                     continue
-                out[term] = self._db.execute(
+                out[term] = db.execute(
                     "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)
                 ).fetchone()[0]
         return int(total), out
 
     # -- statistics ---------------------------------------------------------
     def stats(self) -> Stats:
-        with self._lock:
-            articles, sources, newest = self._db.execute(
+        with self._read() as db:
+            articles, sources, newest = db.execute(
                 "SELECT COUNT(*), COUNT(DISTINCT NULLIF(source, '')), MAX(NULLIF(published, ''))"
                 " FROM articles"
             ).fetchone()
-            passages = self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+            passages = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         return Stats(articles=articles, passages=passages, newest=newest or "", sources=sources)
+
+
+def _generation(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _row_id(cursor: sqlite3.Cursor) -> int:
@@ -454,6 +486,7 @@ class _Transaction:
             store._lock.release()
             raise
         store._changed = False
+        store._writer = threading.get_ident()
         return store._db
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
@@ -471,4 +504,5 @@ class _Transaction:
             raise
         finally:
             store._changed = False
+            store._writer = None
             store._lock.release()
