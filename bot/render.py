@@ -1,8 +1,11 @@
 """Turn engine records into Discord embeds and messages.
 
 Pure functions: no I/O, no engine calls. Every function returns something that
-fits Discord's limits, with passage text escaped so a news article cannot
-inject markdown, and never shows an outlet, link or date the record lacks.
+fits Discord's limits and never shows an outlet, link or date the record lacks.
+
+Article text, titles, outlets and URLs come from anyone on the internet: everything
+quoted from them goes through `escape`, so it cannot render as a link, a mention,
+a ping or formatting, and the only links are the bot's own, to `clean_url` addresses.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 
 import discord
 
+from index.ingest.urls import clean_url
 from index.records import Answer, Hit, Source, Stats, Summary, Topic
 
 MESSAGE_LIMIT = 2_000
@@ -21,6 +25,7 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1_024
 FOOTER_LIMIT = 2_048
 EMBED_TOTAL_LIMIT = 6_000
+MAX_FIELDS = 25
 ELLIPSIS = "…"
 
 ANSWER_COLOUR = discord.Colour.blurple()
@@ -31,28 +36,91 @@ SUMMARY_COLOUR = discord.Colour.dark_teal()
 NO_QUESTION_TEXT = "Ask me a question about the news, e.g. `@newsdesk what did the EU agree?`"
 
 
+# What `clip` never cuts apart: a backslash escape, or one of the bot's own links
+# (`_link`: escaped text, and a clean URL, which has no parentheses or spaces).
+_CLIP_UNIT = re.compile(r"\\.|\[(?:\\.|[^\\\[\]])*\]\([^()\s]*\)|.", re.DOTALL)
+
+
 def clip(text: str, limit: int) -> str:
     """Return `text` cut to at most `limit` characters, ending in "…" when cut.
 
-    Never leaves a dangling backslash, which would escape the ellipsis.
+    Never splits a backslash escape or one of the bot's own links (a cut link target
+    would show as a bare URL), and never leaves a dangling backslash, which would
+    escape the ellipsis.
     """
     if len(text) <= limit:
         return text
-    cut = text[: max(limit - len(ELLIPSIS), 0)]
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    if trailing % 2:
-        cut = cut[:-1]
-    return cut.rstrip() + ELLIPSIS
+    budget = max(limit - len(ELLIPSIS), 0)
+    kept: list[str] = []
+    size = 0
+    for unit in _CLIP_UNIT.finditer(text):
+        if size + len(unit.group()) > budget:
+            break
+        kept.append(unit.group())
+        size += len(unit.group())
+    cut = "".join(kept).rstrip()
+    while (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1].rstrip()
+    return cut + ELLIPSIS
+
+
+# Bidi controls and zero-width characters: they can hide or reorder what a reader sees
+# (a URL, a file name) and split words that filters look for.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c]")
+# Characters that are markdown anywhere in a line (the backslash first); "<" also starts
+# every mention, channel, role, command, emoji and timestamp tag (<@1>, <#1>, </c:1>,
+# <:e:1>, <t:1>).
+_INLINE = "\\*_~`|<>[]()"
+# Markers that are markdown only at the start of a line: headings and subtext ("#",
+# "-#"), lists ("-", "+", "1."). "*" and ">" are escaped everywhere already.
+_LINE_START = re.compile(r"^([ \t]*)(?:([#+-])|(\d+)\.(?=\s|$))", re.MULTILINE)
+_PING = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def escape(text: str) -> str:
-    """Return `text` with Discord markdown escaped (links are left intact)."""
-    return discord.utils.escape_markdown(text)
+    """Return untrusted `text` as Discord markdown that shows it literally.
+
+    Removes bidi controls and zero-width characters, backslash-escapes every
+    markdown character (`\\ * _ ~ ` | < > [ ] ( )`, and `# - + 1.` at the start of
+    a line), breaks auto-linking with a zero-width space after the ":" of "://"
+    (any scheme) and breaks @everyone and @here the same way after the "@". An
+    escaped "<" is enough for Discord not to render <@123> and the like as a pill:
+    its parser reads "\\<" as a literal "<" before any tag rule can match there.
+    """
+    text = _plain(text)
+    for char in _INLINE:
+        text = text.replace(char, "\\" + char)
+    text = _LINE_START.sub(_escape_marker, text)
+    text = text.replace("://", ":" + ZERO_WIDTH_SPACE + "//")
+    return _PING.sub("@" + ZERO_WIDTH_SPACE, text)
 
 
-def _web_url(url: str) -> str | None:
-    # Discord rejects an embed whose url is not http(s); an unknown url shows no link.
-    return url if re.match(r"https?://\S+$", url) else None
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker, number = match.groups()
+    return indent + ("\\" + marker if marker else number + "\\.")
+
+
+def _plain(text: str) -> str:
+    """`text` without invisible characters, with "\\n" for every line break."""
+    return _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _quote(value: str, limit: int, fallback: str = "") -> str:
+    """Untrusted `value` escaped and clipped to `limit` chars, without surrounding space;
+    `fallback` when nothing visible is left of it.
+
+    Only what can show is escaped: escaping never shortens text, so `limit` + 1 plain
+    characters are enough to know whether to clip.
+    """
+    plain = _plain(value).strip()
+    escaped = escape(plain[: limit + 1])
+    return clip(escaped, limit) if escaped.strip() else fallback
+
+
+def _link(text: str, url: str) -> str:
+    """The bot's own markdown link: `text` must be escaped, `url` a clean_url result."""
+    return f"[{text}]({url})"
 
 
 def _percent(confidence: float) -> str:
@@ -104,39 +172,79 @@ def passage_markdown(text: str, highlight: tuple[int, int] | None, limit: int) -
     budget = limit
     while True:
         before, span, after, cut_front, cut_back = _window(text, start, end, budget)
-        rendered = (
-            (ELLIPSIS if cut_front else "")
-            + escape(before)
-            + (f"**{escape(span)}**" if span else "")
-            + escape(after)
-            + (ELLIPSIS if cut_back else "")
-        )
+        marked = escape(span)
+        if marked.strip():
+            body = escape(before) + _bold(marked) + escape(after)
+        else:  # one text: escaped apart, "@" and "everyone" or "https:" and "//" could meet
+            body = escape(before + span + after)
+        rendered = (ELLIPSIS if cut_front else "") + body + (ELLIPSIS if cut_back else "")
         if len(rendered) <= limit or budget <= 1:
             return clip(rendered, limit)
         budget -= len(rendered) - limit
 
 
+def _bold(escaped: str) -> str:
+    """Escaped text in the bot's own **bold**; whitespace stays outside the markers."""
+    core = escaped.strip()
+    start = escaped.index(core)
+    return f"{escaped[:start]}**{core}**{escaped[start + len(core) :]}"
+
+
 def _linked_title(hit: Hit, limit: int) -> str:
     """The headline as markdown within `limit` chars, linked when the passage has a web url
     short enough to fit beside it."""
-    title = escape(hit.passage.title or "Untitled")
-    url = _web_url(hit.passage.url)
+    title = _quote(hit.passage.title, limit, "Untitled")
+    url = clean_url(hit.passage.url)
     if url and len(url) + 5 <= limit:  # "[t](url)": room for a title of one char or more
-        return f"[{clip(title, limit - len(url) - 4)}]({url})"
+        return _link(clip(title, limit - len(url) - 4), url)
     return clip(title, limit)
 
 
-def _outlet(hit: Hit) -> str:
-    outlets = [hit.passage.source] if hit.passage.source else []
-    outlets += [o for o in hit.also_in if o and o not in outlets]
-    return ", ".join(escape(o) for o in outlets)
+def _outlets(hit: Hit) -> list[str]:
+    """The passage's outlet and the others that carry the same text, escaped, once each."""
+    outlets: list[str] = []
+    for outlet in (hit.passage.source, *hit.also_in):
+        escaped = _quote(outlet, FIELD_VALUE_LIMIT)
+        if escaped and escaped not in outlets:
+            outlets.append(escaped)
+    return outlets
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
-    """Shorten the description so the whole embed stays within 6,000 characters."""
-    excess = len(embed) - EMBED_TOTAL_LIMIT
-    if excess > 0 and embed.description:
+    """Cut every part of the embed to Discord's limits and the whole to 6,000 characters.
+
+    The description gives way first, then field values (last first), then the title.
+    """
+    if embed.title:
+        embed.title = clip(embed.title, TITLE_LIMIT)
+    if embed.description:
+        embed.description = clip(embed.description, DESCRIPTION_LIMIT)
+    while len(embed.fields) > MAX_FIELDS:
+        embed.remove_field(MAX_FIELDS)
+    for i, field in enumerate(embed.fields):
+        embed.set_field_at(
+            i,
+            name=clip(field.name or "", FIELD_NAME_LIMIT),
+            value=clip(field.value or "", FIELD_VALUE_LIMIT),
+            inline=field.inline,
+        )
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, FOOTER_LIMIT), icon_url=embed.footer.icon_url)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        excess = len(embed) - EMBED_TOTAL_LIMIT
         embed.description = clip(embed.description, max(len(embed.description) - excess, 1))
+    for i in reversed(range(len(embed.fields))):
+        excess = len(embed) - EMBED_TOTAL_LIMIT
+        if excess <= 0:
+            break
+        field = embed.fields[i]
+        value = field.value or ""
+        embed.set_field_at(
+            i, name=field.name, value=clip(value, max(len(value) - excess, 1)), inline=field.inline
+        )
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.title:
+        excess = len(embed) - EMBED_TOTAL_LIMIT
+        embed.title = clip(embed.title, max(len(embed.title) - excess, 1))
     return embed
 
 
@@ -149,18 +257,20 @@ def answer_embed(answer: Answer, newest: str = "") -> discord.Embed:
     if answer.abstained or hit is None:
         return abstain_embed(answer, newest)
     passage = hit.passage
+    description = passage_markdown(passage.text, answer.highlight, DESCRIPTION_LIMIT)
     embed = discord.Embed(
-        title=clip(escape(passage.title or "Untitled"), TITLE_LIMIT),
-        url=_web_url(passage.url),
-        description=passage_markdown(passage.text, answer.highlight, DESCRIPTION_LIMIT),
+        title=_quote(passage.title, TITLE_LIMIT, "Untitled"),
+        url=clean_url(passage.url) or None,
+        description=description if description.strip() else None,
         colour=ANSWER_COLOUR,
     )
-    outlet = _outlet(hit)
-    if outlet:
-        name = "Outlet" if "," not in outlet else "Outlets"
-        embed.add_field(name=name, value=clip(outlet, FIELD_VALUE_LIMIT))
-    if passage.published:
-        embed.add_field(name="Published", value=clip(escape(passage.published), FIELD_VALUE_LIMIT))
+    outlets = _outlets(hit)
+    if outlets:
+        name = "Outlet" if len(outlets) == 1 else "Outlets"
+        embed.add_field(name=name, value=clip(", ".join(outlets), FIELD_VALUE_LIMIT))
+    published = _quote(passage.published, FIELD_VALUE_LIMIT)
+    if published:
+        embed.add_field(name="Published", value=published)
     footer = f"Confidence {_percent(answer.confidence)} · {_freshness(newest)}"
     embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     return fit(embed)
@@ -172,21 +282,27 @@ def abstain_embed(answer: Answer, newest: str = "") -> discord.Embed:
     embed = discord.Embed(description=ABSTAIN_TEXT, colour=ABSTAIN_COLOUR)
     if answer.hit is not None:
         value = _linked_title(answer.hit, FIELD_VALUE_LIMIT - 300)
-        if answer.hit.passage.source:
-            value += f" ({clip(escape(answer.hit.passage.source), 100)})"
+        outlet = _quote(answer.hit.passage.source, 100)
+        if outlet:
+            value += f" ({outlet})"
         embed.add_field(name="Closest headline (not an answer)", value=value, inline=False)
     embed.set_footer(text=_freshness(newest))
     return fit(embed)
 
 
-def _source_line(source: Source) -> str:
-    """`[n] linked headline — outlet, date`, with only the metadata the source has."""
-    title = clip(escape(source.title or "Untitled"), 200)
-    url = _web_url(source.url)
-    line = f"[{source.number}] " + (f"[{title}]({url})" if url else title)
-    details = [clip(escape(source.source), 60)] if source.source else []
-    details += [source.published] if source.published else []
-    return line + (f" — {', '.join(details)}" if details else "")
+def _source_line(source: Source, limit: int = FIELD_VALUE_LIMIT) -> str:
+    """`[n] linked headline — outlet, date`, with only the metadata the source has.
+
+    The headline is linked only when the whole line fits in `limit` characters.
+    """
+    title = _quote(source.title, 200, "Untitled")
+    details = [text for text in (_quote(source.source, 60), _quote(source.published, 30)) if text]
+    tail = f" — {', '.join(details)}" if details else ""
+    number = f"[{source.number}] "
+    url = clean_url(source.url)
+    if url and len(number) + len(_link(title, url)) + len(tail) <= limit:
+        return number + _link(title, url) + tail
+    return number + title + tail
 
 
 def _join_within(parts: Sequence[str], limit: int, *, sep: str, more: str) -> str:
@@ -214,7 +330,7 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
 
     When the summary has no lines, says plainly that too little has been read.
     """
-    about = clip(escape(summary.topic), 150) if summary.topic else "the news"
+    about = _quote(summary.topic, 150) or "the news"
     period = f" (last {days} days)" if days else ""
     embed = discord.Embed(title=clip(f"Summary: {about}{period}", TITLE_LIMIT))
     plural = "" if summary.articles == 1 else "s"
@@ -226,11 +342,14 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
         )
     else:
         embed.colour = SUMMARY_COLOUR
-        sentences = [f"{escape(line.text)} [{line.citation}]" for line in summary.lines]
+        sentences = [
+            f"{_quote(line.text, DESCRIPTION_LIMIT)} [{line.citation}]" for line in summary.lines
+        ]
         embed.description = _join_within(sentences, DESCRIPTION_LIMIT, sep=" ", more="…")
         sources = [_source_line(source) for source in summary.sources]
         value = _join_within(sources, FIELD_VALUE_LIMIT, sep="\n", more="… and {n} more")
-        embed.add_field(name="Sources", value=value, inline=False)
+        if value:  # Discord refuses an empty field
+            embed.add_field(name="Sources", value=value, inline=False)
     embed.set_footer(text=f"From {summary.articles} article{plural} · {_freshness(newest)}")
     return fit(embed)
 
@@ -250,9 +369,10 @@ def topics_embed(
             counts = [f"{topic.articles} article{'s' if topic.articles != 1 else ''}"]
             if topic.outlets:
                 counts.append(f"{topic.outlets} outlet{'s' if topic.outlets != 1 else ''}")
-            if topic.newest:
-                counts.append(f"newest {topic.newest}")
-            label = clip(escape(topic.label), 200)
+            newest_date = _quote(topic.newest, 30)
+            if newest_date:
+                counts.append(f"newest {newest_date}")
+            label = _quote(topic.label, 200)
             lines.append(f"**{number}.** {label} — {', '.join(counts)}")
         lines.append("\nUse `/summary topic:<story>` for the gist of one of them.")
         embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
