@@ -147,6 +147,30 @@ def test_a_question_returns_while_an_ingest_of_its_own_process_is_embedding(tmp_
         assert index.vector_ids().tolist() == _passage_ids(index)
 
 
+def test_a_question_reads_while_a_write_transaction_of_its_process_is_open(hash_index) -> None:
+    hash_index.ingest_articles([_article(1)])
+    inside, release = threading.Event(), threading.Event()
+
+    def commit_slowly() -> None:
+        with hash_index._store.transaction():
+            inside.set()
+            release.wait(WAIT_S)
+
+    writer = threading.Thread(target=commit_slowly)
+    writer.start()
+    try:
+        assert inside.wait(WAIT_S)
+        answers: list[Any] = []
+        question = threading.Thread(target=lambda: answers.append(hash_index.answer("harbour1")))
+        question.start()
+        question.join(20)
+        assert not question.is_alive(), "the question waited for the write transaction"
+        assert answers[0].hit is not None and answers[0].hit.passage.title == "Report 1"
+    finally:
+        release.set()
+        writer.join(WAIT_S)
+
+
 # -- lazy loading ------------------------------------------------------------------
 def test_open_and_stats_do_not_read_the_vector_file(tmp_path, monkeypatch, caplog) -> None:
     with _open(tmp_path) as index:
