@@ -47,7 +47,11 @@ def _migrate_1(db: sqlite3.Connection) -> None:
 def _migrate_2(db: sqlite3.Connection) -> None:
     """The content-hash lookup of an article without a URL (a scan per article before),
     and the log of deleted passages that lets another process drop them from its FAISS
-    index without reading every id (see `Store.changes_since`)."""
+    index without reading every id (see `Store.changes_since`).
+
+    The log is never pruned: a process may be any number of generations behind, and
+    a row is two integers per replaced passage, little beside the passage it replaced.
+    """
     _run_script(
         db,
         """
