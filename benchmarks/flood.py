@@ -78,9 +78,7 @@ async def main() -> None:
                     flooder = server.make_user("flooder")
                     flood = asyncio.create_task(_flood(server, flooder, 30, 10.0))
                     await asyncio.sleep(1.0)  # the flood is under way
-                    flooded.append(
-                        await _ask_and_time(server, server.make_user("other"), QUESTION)
-                    )
+                    flooded.append(await _ask_and_time(server, server.make_user("other"), QUESTION))
                     flood.cancel()
         engine.close()
     print(f"rounds: {args.rounds}; model: {'hash' if args.hash else config.model}")
