@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ADVERTISEMENT = re.compile(r"\s*\bAdvertisement\b\s*")
+_ADVERTISEMENT = re.compile(r"\s*\bAdvertisement\b\s*")  # applied line by line
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Photo credits that end a caption. A caption in a scraped gallery reads
 # "<photo count> <Caption sentence.> <Credit>", e.g. "4 Ukrainian troops ... years. Getty Images".
@@ -24,6 +25,19 @@ _CAPTION = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
+def replace_surrogates(text: str) -> str:
+    """`text` with each lone surrogate (from a JSON escape such as "\\ud800" or an
+    undecodable file name) replaced by U+FFFD: such text cannot be encoded, stored or
+    tokenized."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text)
+    return text
+
+
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces and tabs, strip each line, drop empty-line runs beyond one."""
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
@@ -37,9 +51,12 @@ def normalize_whitespace(text: str) -> str:
 def clean_body(text: str) -> str:
     """Return `text` without "Advertisement" markers and photo captions with credits."""
     text = unicodedata.normalize("NFC", text)
-    text = _ADVERTISEMENT.sub(" ", text)
     lines = []
     for line in text.splitlines():
+        if "Advertisement" in line:
+            line = _ADVERTISEMENT.sub(" ", line)
+            if not line.strip():
+                continue  # an ad line goes whole: the paragraphs around it stay apart
         line = _SPACES.sub(" ", line).strip()
         for _ in range(50):  # consecutive captions uncover one another
             stripped = _SPACES.sub(" ", _CAPTION.sub("", line)).strip()
