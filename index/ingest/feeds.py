@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import urlparse
 
 from index.errors import InputError
+from index.ingest.cleaning import replace_surrogates
 from index.ingest.urls import clean_url
 from index.records import Article
 from index.text.dates import parse_date
@@ -21,6 +23,19 @@ def _plain(html: str) -> str:
     return html_lib.unescape(_TAGS.sub("", text)).strip()
 
 
+# A numeric character reference: feedparser's loose parser encodes chr(n) of whatever it
+# names, and fails on a surrogate (&#xD800;), a number past U+10FFFF or one of 5,000 digits.
+_CHARREF = re.compile(r"&#([xX][0-9a-fA-F]+|[0-9]+)")
+
+
+def _valid_charref(match: re.Match[str]) -> str:
+    digits = match.group(1)
+    if len(digits) > 12:
+        return "&#xFFFD"
+    number = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
+    return match.group(0) if number <= 0x10FFFF and not 0xD800 <= number <= 0xDFFF else "&#xFFFD"
+
+
 def looks_like_feed(text: str) -> bool:
     """True when the text starts like an RSS or Atom document."""
     head = text.lstrip()[:1000].lower()
@@ -28,12 +43,18 @@ def looks_like_feed(text: str) -> bool:
 
 
 def read_feed(text: str, *, origin: str = "") -> list[Article]:
-    """Return the feed's entries as articles; raise InputError for a broken feed."""
+    """Return the feed's entries as articles; raise InputError, naming why, when none can
+    be read (a broken feed, or one without entries); a feed cut off after whole entries
+    keeps them."""
     import feedparser
 
-    parsed = feedparser.parse(text)
-    if parsed.bozo and not parsed.entries:
-        raise InputError(f"{origin}: not a readable RSS/Atom feed ({parsed.bozo_exception})")
+    # As bytes in a stream: given a str, feedparser fetches it when it reads like a URL
+    # and opens it when it names a file (what it would do with a str is this encoding).
+    data = _CHARREF.sub(_valid_charref, replace_surrogates(text)).encode("utf-8")
+    try:
+        parsed = feedparser.parse(io.BytesIO(data))
+    except (ValueError, RecursionError) as exc:  # its loose parser on hostile markup
+        raise InputError(f"{origin}: not a readable RSS/Atom feed ({exc})") from None
     outlet = (parsed.feed.get("title") or "").strip()
     articles = []
     for entry in parsed.entries:
@@ -56,4 +77,21 @@ def read_feed(text: str, *, origin: str = "") -> list[Article]:
                 origin=origin,
             )
         )
+    if not articles:  # a cut-off feed may still hold one empty entry
+        if parsed.bozo:
+            raise InputError(
+                f"{origin}: not a readable RSS/Atom feed "
+                f"(malformed feed: {_reason(parsed.get('bozo_exception'))})"
+            )
+        found = len(parsed.entries)
+        raise InputError(
+            f"{origin}: no article in this feed "
+            + (f"({found} entries, none with a title or text)" if found else "(no entries)")
+        )
     return articles
+
+
+def _reason(exc: object) -> str:
+    """The first line of feedparser's error, or what it is when it says nothing."""
+    lines = str(exc or "").strip().splitlines()
+    return lines[0] if lines else type(exc).__name__ if exc is not None else "cut off"
