@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+from index.errors import InputError
 from index.ingest.urls import clean_url
 from index.records import Article
 from index.text.dates import parse_date
 
+# trafilatura's time grows about with the square of a page's elements (30,000 paragraphs
+# take ~3 s, 60,000 ~10 s, 120,000 ~30 s, a 20 MB page many minutes): a larger page is
+# refused, not read. A news article page has a few thousand elements.
+MAX_HTML_ELEMENTS = 50_000
+
 
 def read_html(html: str, *, url: str = "", origin: str = "") -> list[Article]:
-    """Return the page's main article, or [] when no article text can be found."""
-    import trafilatura
+    """Return the page's main article, or [] when no article text can be found.
 
-    document = trafilatura.bare_extraction(
-        html, url=url or None, with_metadata=True, include_comments=False, favor_precision=True
-    )
+    Raises InputError for a page of more than MAX_HTML_ELEMENTS elements, or one that
+    trafilatura fails on.
+    """
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    try:
+        tree = load_html(html)
+        if tree is None:
+            return []
+        elements = sum(1 for _ in tree.iter())
+        if elements > MAX_HTML_ELEMENTS:
+            raise InputError(
+                f"{origin}: an HTML page of {elements:,} elements, over the "
+                f"{MAX_HTML_ELEMENTS:,} an article page can have"
+            )
+        document = trafilatura.bare_extraction(
+            tree, url=url or None, with_metadata=True, include_comments=False, favor_precision=True
+        )
+    except InputError:
+        raise
+    except Exception as exc:
+        # Hostile markup trips bugs in trafilatura and the libraries under it (an
+        # AssertionError from lxml for "<body><html><svg><foreignObject>"): one page
+        # is refused, never the whole ingest.
+        raise InputError(
+            f"{origin}: cannot read this HTML page ({type(exc).__name__} in trafilatura)"
+        ) from None
     if document is None:
         return []
     data = document if isinstance(document, dict) else document.as_dict()
