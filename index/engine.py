@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +186,14 @@ class NewsIndex:
         return answer_question(self._retriever, self.confidence, query, now or date.today())
 
     def stats(self) -> Stats:
-        """How many articles and passages the index holds, and the newest article date."""
-        return self._store.stats()
+        """How many articles and passages the index holds, and the newest article date
+        (of those already written today)."""
+        return self._store.stats(until=self._until(date.today()))
+
+    def _until(self, today: date) -> str:
+        """The last publication day (ISO) that counts as written by `today`: later ones are
+        not yet news, as search treats them."""
+        return (today + timedelta(days=self._retriever.settings.future_grace_days)).isoformat()
 
     def all_passages(self) -> list[Passage]:
         """Every passage of the index, in insertion order (for evaluation baselines)."""
@@ -233,7 +239,9 @@ class NewsIndex:
                 weights[article] = max(weights.get(article, 0.0), hit.dense)
             passages = [h.passage for h in hits]
         else:
-            passages = self._store.passages_since(since, newest_articles=WHOLE_SUMMARY_ARTICLES)
+            passages = self._store.passages_since(
+                since, until=self._until(today), newest_articles=WHOLE_SUMMARY_ARTICLES
+            )
         docs = summary_docs(passages, weights)
         chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
         return cite(topic or "", docs, chosen)
@@ -244,7 +252,8 @@ class NewsIndex:
         """The main stories among the articles (of the last `days` before `now`), largest first."""
         from index.summaries.topics import find_topics
 
-        passages = self._store.passages_since(window_start(days, now or date.today()))
+        today = now or date.today()
+        passages = self._store.passages_since(window_start(days, today), until=self._until(today))
         stored = self._store.vectors([p.id for p in passages])
         # An article another process replaced between the two reads is left out.
         passages = [p for p in passages if p.id in stored]

@@ -382,19 +382,23 @@ class Store:
             finally:
                 db.execute("COMMIT")
 
-    def passages_since(self, since: str, *, newest_articles: int | None = None) -> list[Passage]:
-        """Every passage of articles published on or after `since` ("" means all).
+    def passages_since(
+        self, since: str, *, until: str = "", newest_articles: int | None = None
+    ) -> list[Passage]:
+        """Every passage of articles published on or after `since` ("" means all) and,
+        with `until`, on or before it (articles dated later are not yet written).
 
         An undated article counts from the day it was ingested. With
         `newest_articles`, only the passages of that many newest such articles.
         """
         day = "COALESCE(NULLIF(published, ''), substr(ingested_at, 1, 10))"
-        articles = f"SELECT id FROM articles WHERE {day} >= ?"
+        articles = f"SELECT id FROM articles WHERE {day} >= ? AND (? = '' OR {day} <= ?)"
         if newest_articles is not None:
             articles += f" ORDER BY {day} DESC, id DESC LIMIT {int(newest_articles)}"
         with self._read() as db:
             rows = db.execute(
-                f"{_PASSAGE_SELECT} WHERE p.article_id IN ({articles}) ORDER BY p.id", (since,)
+                f"{_PASSAGE_SELECT} WHERE p.article_id IN ({articles}) ORDER BY p.id",
+                (since, until, until),
             ).fetchall()
         return [Passage(*row) for row in rows]
 
@@ -451,11 +455,14 @@ class Store:
         return int(total), out
 
     # -- statistics ---------------------------------------------------------
-    def stats(self) -> Stats:
+    def stats(self, until: str = "") -> Stats:
+        """Counts, and the newest publication date (on or before `until` when given)."""
         with self._read() as db:
             articles, sources, newest = db.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT NULLIF(source, '')), MAX(NULLIF(published, ''))"
-                " FROM articles"
+                "SELECT COUNT(*), COUNT(DISTINCT NULLIF(source, '')),"
+                " MAX(CASE WHEN ? = '' OR published <= ? THEN NULLIF(published, '') END)"
+                " FROM articles",
+                (until, until),
             ).fetchone()
             passages = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         return Stats(articles=articles, passages=passages, newest=newest or "", sources=sources)
