@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import json
 import logging
 import sys
@@ -261,9 +262,19 @@ COMMANDS = {
 }
 
 
+def _escape_unprintable_output() -> None:
+    """Text the terminal's encoding cannot show (an article in a Latin-1 or ASCII
+    terminal, a lone surrogate an older index stored) prints escaped, not as a
+    UnicodeEncodeError traceback halfway through the output."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newsdesk` console script; returns the exit code."""
     args = _parser().parse_args(argv)
+    _escape_unprintable_output()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

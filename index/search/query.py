@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.ingest.cleaning import replace_surrogates
 from index.text.words import question_terms
 
 # The one limit on a question (and a summary topic), for the CLI and the bot alike:
@@ -31,8 +32,10 @@ class Query:
 
 
 def clip_question(question: str) -> str:
-    """The question with whitespace collapsed, cut to MAX_QUESTION_CHARS characters."""
-    return " ".join(question.split())[:MAX_QUESTION_CHARS]
+    """The question with whitespace collapsed, cut to MAX_QUESTION_CHARS characters, lone
+    surrogates (from an undecodable command line, say) replaced by U+FFFD: no tokenizer
+    takes them."""
+    return replace_surrogates(" ".join(question.split())[:MAX_QUESTION_CHARS])
 
 
 def parse_query(question: str) -> Query:
