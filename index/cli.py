@@ -116,6 +116,7 @@ def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
             url=args.url,
             published=args.published,
             progress=sys.stderr.isatty(),
+            allow_private=config.sources.allow_private_addresses,
         )
         stats = index.stats()
     for problem in report.problems:

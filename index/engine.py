@@ -136,17 +136,25 @@ class NewsIndex:
         url: str = "",
         published: str = "",
         progress: bool = False,
+        allow_private: bool = False,
     ) -> IngestReport:
         """Read and ingest files, URLs and directories of input files.
 
         `source`, `url` and `published` fill only what each input's first article does
         not say. `published` is stored as YYYY-MM-DD like every date read from inputs;
         one that is not a date raises InputError. An input that cannot be read is
-        reported in `problems`; the others are ingested.
+        reported in `problems`; the others are ingested. URLs are fetched from public
+        addresses only, unless `allow_private` ([sources] allow_private_addresses).
         """
         if published and not parse_date(published):
             raise InputError(f"--published {published!r} is not a date: use YYYY-MM-DD")
-        items = read_inputs(paths, source=source, url=url, published=parse_date(published))
+        items = read_inputs(
+            paths,
+            source=source,
+            url=url,
+            published=parse_date(published),
+            allow_private=allow_private,
+        )
         return self._ingest(items, progress)
 
     def ingest_articles(

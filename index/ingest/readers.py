@@ -320,9 +320,10 @@ def _walk(root: Path) -> Iterator[Path | Problem]:
                 yield Problem(shown(entry.path), f"cannot read ({exc.strerror or exc})")
 
 
-def read_url(url: str) -> Iterator[Article | Problem]:
-    """Yield the articles of a page or feed fetched from `url` (and Problems)."""
-    fetched = fetch(url)
+def read_url(url: str, *, allow_private: bool = False) -> Iterator[Article | Problem]:
+    """Yield the articles of a page or feed fetched from `url` (and Problems).
+    `allow_private` lets the fetch reach loopback and private addresses (see fetch)."""
+    fetched = fetch(url, allow_private=allow_private)
     text, warning = decode(fetched.body, url)
     if warning:
         yield warning
@@ -339,10 +340,10 @@ def read_url(url: str) -> Iterator[Article | Problem]:
     yield from read_text(text, name=url, kind=kind)
 
 
-def read_path(path: str | Path) -> Iterator[Article | Problem]:
+def read_path(path: str | Path, *, allow_private: bool = False) -> Iterator[Article | Problem]:
     """Yield the articles of one input file or URL, and Problems."""
     if isinstance(path, str) and is_url(path):
-        yield from read_url(path)
+        yield from read_url(path, allow_private=allow_private)
         return
     path = Path(path)
     name = shown(path)
@@ -353,7 +354,12 @@ def read_path(path: str | Path) -> Iterator[Article | Problem]:
 
 
 def read_inputs(
-    paths: Sequence[str | Path], *, source: str = "", url: str = "", published: str = ""
+    paths: Sequence[str | Path],
+    *,
+    source: str = "",
+    url: str = "",
+    published: str = "",
+    allow_private: bool = False,
 ) -> Iterator[Article | Problem]:
     """Yield the articles of every file, directory and URL in `paths`, and a Problem for
     each input (or part of one) that cannot be read: the others are still read.
@@ -369,7 +375,7 @@ def read_inputs(
             continue
         try:
             first = True
-            for item in read_path(path):
+            for item in read_path(path, allow_private=allow_private):
                 if isinstance(item, Problem):
                     yield _printable(item)
                     continue

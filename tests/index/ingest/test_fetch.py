@@ -59,14 +59,14 @@ def server():
 
 
 def test_feed_url(server):
-    [article] = list(read_path(f"{server}/feed"))
+    [article] = list(read_path(f"{server}/feed", allow_private=True))
     assert isinstance(article, Article)
     assert article.title == "Harbour bridge reopens" and article.source == "Loop Wire"
     assert article.published == "2025-06-02"
 
 
 def test_html_url_keeps_the_address(server):
-    [article] = list(read_path(f"{server}/page"))
+    [article] = list(read_path(f"{server}/page", allow_private=True))
     assert isinstance(article, Article)
     assert "council approved the budget" in article.text and "Menu" not in article.text
     assert article.url == f"{server}/page"
@@ -74,19 +74,21 @@ def test_html_url_keeps_the_address(server):
 
 def test_http_errors_are_one_line(server):
     with pytest.raises(InputError, match="HTTP 404"):
-        list(read_path(f"{server}/missing"))
+        list(read_path(f"{server}/missing", allow_private=True))
     with pytest.raises(InputError, match="empty"):
-        list(read_path(f"{server}/empty"))
+        list(read_path(f"{server}/empty", allow_private=True))
 
 
 def test_unreachable_url_is_an_input_error():
     # Port 9 on loopback: nothing listens, the connection is refused at once.
     with pytest.raises(InputError, match="cannot fetch"):
-        list(read_path("http://127.0.0.1:9/feed"))
+        list(read_path("http://127.0.0.1:9/feed", allow_private=True))
 
 
 def test_engine_ingests_urls_beside_files(hash_index, server, sample_page):
-    report = hash_index.ingest_paths([f"{server}/feed", str(sample_page), f"{server}/missing"])
+    report = hash_index.ingest_paths(
+        [f"{server}/feed", str(sample_page), f"{server}/missing"], allow_private=True
+    )
     assert report.articles_added == 5
     [problem] = report.problems
     assert isinstance(problem, Problem) and "404" in str(problem)
@@ -96,9 +98,25 @@ def test_engine_ingests_urls_beside_files(hash_index, server, sample_page):
 @pytest.mark.parametrize("url", ["http://[", "http://127.0.0.1:abc/"])
 def test_malformed_url_is_an_input_error(url):
     with pytest.raises(InputError, match=r"^http://.*: (not a valid address|cannot fetch)"):
-        list(read_path(url))
+        list(read_path(url, allow_private=True))
 
 
 def test_a_body_cut_short_is_not_ingested(server):
     with pytest.raises(InputError, match="closed after 28 bytes"):
-        list(read_path(f"{server}/truncated"))
+        list(read_path(f"{server}/truncated", allow_private=True))
+
+
+def test_a_loopback_url_is_refused_unless_private_addresses_are_allowed(
+    server, hash_index, tmp_path
+):
+    """The default: `newsdesk ingest URL` reads only public addresses; the config key
+    `[sources] allow_private_addresses = true` opens loopback for the CLI."""
+    report = hash_index.ingest_paths([f"{server}/feed"])
+    assert report.articles_added == 0
+    assert len(report.problems) == 1 and "loopback" in str(report.problems[0])
+    from index.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text('[index]\nmodel = "hash-256"\n[sources]\nallow_private_addresses = true\n')
+    index_dir = str(tmp_path / "cli-index")
+    assert main(["--config", str(config), "--index", index_dir, "ingest", f"{server}/feed"]) == 0
