@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -53,18 +54,12 @@ class Summaries(commands.Cog):
         days: app_commands.Range[int, 1, 365] | None = None,
     ) -> None:
         """Summarize the news I have read, with sources."""
-        with self.bot.tracked() as accepted:
-            if not accepted:
-                await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
-                return
-            await interaction.response.defer(thinking=True)
-            try:
-                summary, stats = await asyncio.to_thread(self._summarize, topic, days)
-            except Exception as exc:
-                await ephemeral_error(interaction, failed(exc, f"/summary {topic!r}", log))
-                return
-            embed = render.summary_embed(summary, stats.newest, days=days)
-            await _send(interaction, embed, "/summary")
+
+        def work() -> discord.Embed:
+            summary, stats = self._summarize(topic, days)
+            return render.summary_embed(summary, stats.newest, days=days)
+
+        await self._respond(interaction, work, f"/summary {topic!r}")
 
     def _topics(self, days: int | None) -> tuple[list[Topic], Stats]:
         """Runs in a worker thread: the main stories plus the stats for "news as of"."""
@@ -79,25 +74,32 @@ class Summaries(commands.Cog):
         days: app_commands.Range[int, 1, 365] | None = None,
     ) -> None:
         """List the main stories in the news I have read."""
+
+        def work() -> discord.Embed:
+            found, stats = self._topics(days)
+            return render.topics_embed(found, stats.newest, days=days)
+
+        await self._respond(interaction, work, "/topics")
+
+    async def _respond(
+        self, interaction: discord.Interaction, work: Callable[[], discord.Embed], what: str
+    ) -> None:
+        """Defer, run `work` (engine and rendering) in a worker thread, send its embed;
+        while the bot is stopping, say so instead."""
         with self.bot.tracked() as accepted:
             if not accepted:
                 await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
                 return
             await interaction.response.defer(thinking=True)
             try:
-                found, stats = await asyncio.to_thread(self._topics, days)
+                embed = await asyncio.to_thread(work)
             except Exception as exc:
-                await ephemeral_error(interaction, failed(exc, "/topics", log))
+                await ephemeral_error(interaction, failed(exc, what, log))
                 return
-            embed = render.topics_embed(found, stats.newest, days=days)
-            await _send(interaction, embed, "/topics")
-
-
-async def _send(interaction: discord.Interaction, embed: discord.Embed, what: str) -> None:
-    try:
-        await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
-    except discord.HTTPException as exc:
-        report_send_failure(exc, interaction.channel, f"the answer to {what}")
+            try:
+                await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                report_send_failure(exc, interaction.channel, f"the answer to {what}")
 
 
 async def setup(bot: NewsBot) -> None:
