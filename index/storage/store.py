@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,8 +27,9 @@ import numpy as np
 
 from index.errors import StoreError
 from index.records import Article, Passage, Stats
-from index.storage.fts import fts_phrase, match_any
+from index.storage.fts import LexicalReads
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from index.storage.vector_rows import VectorRows, generation_of
 
 
 @dataclass(frozen=True)
@@ -40,21 +41,11 @@ class NewPassage:
     vector: np.ndarray
 
 
-@dataclass(frozen=True)
-class VectorChanges:
-    """What changed since a generation, read in one snapshot of the database."""
-
-    generation: int
-    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    deleted: list[int] = field(default_factory=list)  # passage ids deleted since
-    count: int = -1  # passages in the database at `generation` (-1: nothing changed)
-
-
 # Seconds a write waits for another connection's write transaction to end. Batch
 # commits are short and serialised by the index's write lock (see vectors.WriteLock),
 # so only an open's one-row meta write or a first migration ever waits here.
 BUSY_TIMEOUT_S = 60.0
+
 
 _PASSAGE_SELECT = """
     SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published,
@@ -63,7 +54,7 @@ _PASSAGE_SELECT = """
 """
 
 
-class Store:
+class Store(LexicalReads, VectorRows):
     """Thread-safe access to the index database.
 
     Two connections, each with its lock: one writes (transactions, meta), one reads.
@@ -194,7 +185,7 @@ class Store:
     def generation(self) -> int:
         """How many transactions have added or deleted passages: one indexed SELECT."""
         with self._read() as db:
-            return _generation(db)
+            return generation_of(db)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
@@ -231,7 +222,7 @@ class Store:
             for r in self._db.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))
         ]
         self._changed = True
-        generation = _generation(self._db) + 1
+        generation = generation_of(self._db) + 1
         self._db.executemany(
             "INSERT OR REPLACE INTO deleted_passages(id, generation) VALUES (?, ?)",
             [(i, generation) for i in ids],
@@ -300,88 +291,6 @@ class Store:
                     out[row[0]] = Passage(*row)
         return out
 
-    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return (ids, vectors) of every passage, for rebuilding the FAISS index."""
-        with self._read() as db:
-            rows = db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-        return ids, vectors
-
-    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """Return the stored vectors of these passages."""
-        out: dict[int, np.ndarray] = {}
-        ids = list(ids)
-        with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for pid, blob in db.execute(
-                    f"SELECT id, vector FROM passages WHERE id IN ({marks})", part
-                ):
-                    out[pid] = np.frombuffer(blob, dtype=np.float32)
-        return out
-
-    def passage_ids(self) -> np.ndarray:
-        with self._read() as db:
-            rows = db.execute("SELECT id FROM passages ORDER BY id").fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def id_snapshot(self) -> tuple[int, np.ndarray]:
-        """(generation, every passage id sorted), read in one snapshot."""
-        with self._snapshot() as db:
-            return _generation(db), self.passage_ids()
-
-    def vector_snapshot(self) -> tuple[int, np.ndarray, np.ndarray]:
-        """(generation, ids, vectors) of every passage, read in one snapshot."""
-        with self._snapshot() as db:
-            return (_generation(db), *self.all_vectors())
-
-    def changes_since(self, generation: int, after_id: int) -> VectorChanges:
-        """The passages added (id > `after_id`) and deleted since `generation`.
-
-        One read transaction, so the generation, the rows and the count agree. Passage
-        ids grow with every commit (AUTOINCREMENT, one writer at a time), so a holder of
-        every passage up to `after_id` needs only the rows above it.
-        """
-        with self._snapshot() as db:
-            now = _generation(db)
-            if now == generation:
-                return VectorChanges(now)
-            rows = db.execute(
-                "SELECT id, vector FROM passages WHERE id > ? ORDER BY id", (after_id,)
-            ).fetchall()
-            deleted = [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM deleted_passages WHERE generation > ? ORDER BY id",
-                    (generation,),
-                )
-            ]
-            count = int(db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = (
-            np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-            if rows
-            else np.zeros((0, 0), dtype=np.float32)
-        )
-        return VectorChanges(now, ids, vectors, deleted, count)
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: the reads in the block see one state of the database."""
-        with self._read() as db:
-            if db.in_transaction:  # inside this thread's write transaction
-                yield db
-                return
-            db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                db.execute("COMMIT")
-
     def passages_since(
         self, since: str, *, until: str = "", newest_articles: int | None = None
     ) -> list[Passage]:
@@ -402,36 +311,6 @@ class Store:
             ).fetchall()
         return [Passage(*row) for row in rows]
 
-    # -- lexical search -----------------------------------------------------
-    def lexical(self, terms: Sequence[str], limit: int = 5000) -> dict[int, float]:
-        """bm25 (higher is better) of the `limit` best passages matching any of `terms`.
-
-        One pass over the posting lists: far cheaper than scoring chosen rowids
-        (`rowid IN (...)` makes FTS5 evaluate the match once per id). Passages
-        beyond `limit` match so weakly that they count as not matching.
-        """
-        return self._bm25("passages_fts", 0.3, terms, limit)
-
-    def article_lexical(self, terms: Sequence[str]) -> dict[int, float]:
-        """bm25 scores (higher is better) of every whole article matching any of `terms`."""
-        return self._bm25("articles_fts", 0.5, terms, -1)
-
-    def _bm25(
-        self, table: str, title_weight: float, terms: Sequence[str], limit: int
-    ) -> dict[int, float]:
-        """Row id -> bm25 (negated: higher is better) of the rows of an FTS5 `table` that
-        match any of `terms`, best first, at most `limit` (-1: all)."""
-        match = match_any(terms)
-        if not match:
-            return {}
-        with self._read() as db:
-            rows = db.execute(
-                f"SELECT rowid, bm25({table}, 1.0, ?) AS s FROM {table}"
-                f" WHERE {table} MATCH ? ORDER BY s LIMIT ?",
-                (title_weight, match, limit),
-            ).fetchall()
-        return {int(r[0]): -float(r[1]) for r in rows}
-
     def article_text(self, article_id: int) -> str:
         """The whole text of an article, title first ("" when it is gone)."""
         with self._read() as db:
@@ -439,20 +318,6 @@ class Store:
                 "SELECT title, text FROM articles WHERE id = ?", (article_id,)
             ).fetchone()
         return f"{row[0]}\n{row[1]}" if row else ""
-
-    def document_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
-        """(number of passages, passages matching each term), for IDF weights."""
-        out: dict[str, int] = {}
-        with self._read() as db:
-            total = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
-            for term in terms:
-                phrase = fts_phrase(term)
-                if not phrase:
-                    continue
-                out[term] = db.execute(
-                    "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)
-                ).fetchone()[0]
-        return int(total), out
 
     # -- statistics ---------------------------------------------------------
     def stats(self, until: str = "") -> Stats:
@@ -466,11 +331,6 @@ class Store:
             ).fetchone()
             passages = db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
         return Stats(articles=articles, passages=passages, newest=newest or "", sources=sources)
-
-
-def _generation(db: sqlite3.Connection) -> int:
-    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'").fetchone()
-    return int(row[0]) if row else 0
 
 
 def _row_id(cursor: sqlite3.Cursor) -> int:

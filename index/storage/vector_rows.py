@@ -1,0 +1,117 @@
+"""The stored vectors of passages, as the FAISS side reads them: in bulk, by id, and
+what changed since a generation (the mixin `VectorRows` of `Store`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VectorChanges:
+    """What changed since a generation, read in one snapshot of the database."""
+
+    generation: int
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    deleted: list[int] = field(default_factory=list)  # passage ids deleted since
+    count: int = -1  # passages in the database at `generation` (-1: nothing changed)
+
+
+def generation_of(db: sqlite3.Connection) -> int:
+    """The generation recorded in the database (0 before the first commit)."""
+    row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+class VectorRows:
+    """Reads of the passages' vector blobs."""
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError  # Store's read connection
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, vectors) of every passage, for rebuilding the FAISS index."""
+        with self._read() as db:
+            rows = db.execute("SELECT id, vector FROM passages ORDER BY id").fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        return ids, vectors
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Return the stored vectors of these passages."""
+        out: dict[int, np.ndarray] = {}
+        ids = list(ids)
+        with self._read() as db:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for pid, blob in db.execute(
+                    f"SELECT id, vector FROM passages WHERE id IN ({marks})", part
+                ):
+                    out[pid] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def passage_ids(self) -> np.ndarray:
+        with self._read() as db:
+            rows = db.execute("SELECT id FROM passages ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def id_snapshot(self) -> tuple[int, np.ndarray]:
+        """(generation, every passage id sorted), read in one snapshot."""
+        with self._snapshot() as db:
+            return generation_of(db), self.passage_ids()
+
+    def vector_snapshot(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """(generation, ids, vectors) of every passage, read in one snapshot."""
+        with self._snapshot() as db:
+            return (generation_of(db), *self.all_vectors())
+
+    def changes_since(self, generation: int, after_id: int) -> VectorChanges:
+        """The passages added (id > `after_id`) and deleted since `generation`.
+
+        One read transaction, so the generation, the rows and the count agree. Passage
+        ids grow with every commit (AUTOINCREMENT, one writer at a time), so a holder of
+        every passage up to `after_id` needs only the rows above it.
+        """
+        with self._snapshot() as db:
+            now = generation_of(db)
+            if now == generation:
+                return VectorChanges(now)
+            rows = db.execute(
+                "SELECT id, vector FROM passages WHERE id > ? ORDER BY id", (after_id,)
+            ).fetchall()
+            deleted = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM deleted_passages WHERE generation > ? ORDER BY id",
+                    (generation,),
+                )
+            ]
+            count = int(db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = (
+            np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            if rows
+            else np.zeros((0, 0), dtype=np.float32)
+        )
+        return VectorChanges(now, ids, vectors, deleted, count)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: the reads in the block see one state of the database."""
+        with self._read() as db:
+            if db.in_transaction:  # inside this thread's write transaction
+                yield db
+                return
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                db.execute("COMMIT")
