@@ -10,11 +10,11 @@ a ping or formatting, and the only links are the bot's own, to `clean_url` addre
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import discord
 
+from bot.markdown import ELLIPSIS, clip, escape, link, quote
 from index.ingest.urls import clean_url
 from index.records import Answer, Hit, Source, Stats, Summary, Topic
 
@@ -26,7 +26,6 @@ FIELD_VALUE_LIMIT = 1_024
 FOOTER_LIMIT = 2_048
 EMBED_TOTAL_LIMIT = 6_000
 MAX_FIELDS = 25
-ELLIPSIS = "…"
 
 ANSWER_COLOUR = discord.Colour.blurple()
 ABSTAIN_COLOUR = discord.Colour.light_grey()
@@ -34,93 +33,6 @@ ERROR_TEXT = "Sorry, something went wrong while looking that up. Please try agai
 ABSTAIN_TEXT = "The news I have read does not cover this, so I can't answer it."
 SUMMARY_COLOUR = discord.Colour.dark_teal()
 NO_QUESTION_TEXT = "Ask me a question about the news, e.g. `@newsdesk what did the EU agree?`"
-
-
-# What `clip` never cuts apart: a backslash escape, or one of the bot's own links
-# (`_link`: escaped text, and a clean URL, which has no parentheses or spaces).
-_CLIP_UNIT = re.compile(r"\\.|\[(?:\\.|[^\\\[\]])*\]\([^()\s]*\)|.", re.DOTALL)
-
-
-def clip(text: str, limit: int) -> str:
-    """Return `text` cut to at most `limit` characters, ending in "…" when cut.
-
-    Never splits a backslash escape or one of the bot's own links (a cut link target
-    would show as a bare URL), and never leaves a dangling backslash, which would
-    escape the ellipsis.
-    """
-    if len(text) <= limit:
-        return text
-    budget = max(limit - len(ELLIPSIS), 0)
-    kept: list[str] = []
-    size = 0
-    for unit in _CLIP_UNIT.finditer(text):
-        if size + len(unit.group()) > budget:
-            break
-        kept.append(unit.group())
-        size += len(unit.group())
-    cut = "".join(kept).rstrip()
-    while (len(cut) - len(cut.rstrip("\\"))) % 2:
-        cut = cut[:-1].rstrip()
-    return cut + ELLIPSIS
-
-
-# Bidi controls and zero-width characters: they can hide or reorder what a reader sees
-# (a URL, a file name) and split words that filters look for.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c]")
-# Characters that are markdown anywhere in a line (the backslash first); "<" also starts
-# every mention, channel, role, command, emoji and timestamp tag (<@1>, <#1>, </c:1>,
-# <:e:1>, <t:1>).
-_INLINE = "\\*_~`|<>[]()"
-# Markers that are markdown only at the start of a line: headings and subtext ("#",
-# "-#"), lists ("-", "+", "1."). "*" and ">" are escaped everywhere already.
-_LINE_START = re.compile(r"^([ \t]*)(?:([#+-])|(\d+)\.(?=\s|$))", re.MULTILINE)
-_PING = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
-ZERO_WIDTH_SPACE = "\u200b"
-
-
-def escape(text: str) -> str:
-    """Return untrusted `text` as Discord markdown that shows it literally.
-
-    Removes bidi controls and zero-width characters, backslash-escapes every
-    markdown character (`\\ * _ ~ ` | < > [ ] ( )`, and `# - + 1.` at the start of
-    a line), breaks auto-linking with a zero-width space after the ":" of "://"
-    (any scheme) and breaks @everyone and @here the same way after the "@". An
-    escaped "<" is enough for Discord not to render <@123> and the like as a pill:
-    its parser reads "\\<" as a literal "<" before any tag rule can match there.
-    """
-    text = _plain(text)
-    for char in _INLINE:
-        text = text.replace(char, "\\" + char)
-    text = _LINE_START.sub(_escape_marker, text)
-    text = text.replace("://", ":" + ZERO_WIDTH_SPACE + "//")
-    return _PING.sub("@" + ZERO_WIDTH_SPACE, text)
-
-
-def _escape_marker(match: re.Match[str]) -> str:
-    indent, marker, number = match.groups()
-    return indent + ("\\" + marker if marker else number + "\\.")
-
-
-def _plain(text: str) -> str:
-    """`text` without invisible characters, with "\\n" for every line break."""
-    return _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _quote(value: str, limit: int, fallback: str = "") -> str:
-    """Untrusted `value` escaped and clipped to `limit` chars, without surrounding space;
-    `fallback` when nothing visible is left of it.
-
-    Only what can show is escaped: escaping never shortens text, so `limit` + 1 plain
-    characters are enough to know whether to clip.
-    """
-    plain = _plain(value).strip()
-    escaped = escape(plain[: limit + 1])
-    return clip(escaped, limit) if escaped.strip() else fallback
-
-
-def _link(text: str, url: str) -> str:
-    """The bot's own markdown link: `text` must be escaped, `url` a clean_url result."""
-    return f"[{text}]({url})"
 
 
 def _percent(confidence: float) -> str:
@@ -193,10 +105,10 @@ def _bold(escaped: str) -> str:
 def _linked_title(hit: Hit, limit: int) -> str:
     """The headline as markdown within `limit` chars, linked when the passage has a web url
     short enough to fit beside it."""
-    title = _quote(hit.passage.title, limit, "Untitled")
+    title = quote(hit.passage.title, limit, "Untitled")
     url = clean_url(hit.passage.url)
     if url and len(url) + 5 <= limit:  # "[t](url)": room for a title of one char or more
-        return _link(clip(title, limit - len(url) - 4), url)
+        return link(clip(title, limit - len(url) - 4), url)
     return clip(title, limit)
 
 
@@ -204,7 +116,7 @@ def _outlets(hit: Hit) -> list[str]:
     """The passage's outlet and the others that carry the same text, escaped, once each."""
     outlets: list[str] = []
     for outlet in (hit.passage.source, *hit.also_in):
-        escaped = _quote(outlet, FIELD_VALUE_LIMIT)
+        escaped = quote(outlet, FIELD_VALUE_LIMIT)
         if escaped and escaped not in outlets:
             outlets.append(escaped)
     return outlets
@@ -259,7 +171,7 @@ def answer_embed(answer: Answer, newest: str = "") -> discord.Embed:
     passage = hit.passage
     description = passage_markdown(passage.text, answer.highlight, DESCRIPTION_LIMIT)
     embed = discord.Embed(
-        title=_quote(passage.title, TITLE_LIMIT, "Untitled"),
+        title=quote(passage.title, TITLE_LIMIT, "Untitled"),
         url=clean_url(passage.url) or None,
         description=description if description.strip() else None,
         colour=ANSWER_COLOUR,
@@ -268,7 +180,7 @@ def answer_embed(answer: Answer, newest: str = "") -> discord.Embed:
     if outlets:
         name = "Outlet" if len(outlets) == 1 else "Outlets"
         embed.add_field(name=name, value=clip(", ".join(outlets), FIELD_VALUE_LIMIT))
-    published = _quote(passage.published, FIELD_VALUE_LIMIT)
+    published = quote(passage.published, FIELD_VALUE_LIMIT)
     if published:
         embed.add_field(name="Published", value=published)
     footer = f"Confidence {_percent(answer.confidence)} · {_freshness(newest)}"
@@ -282,7 +194,7 @@ def abstain_embed(answer: Answer, newest: str = "") -> discord.Embed:
     embed = discord.Embed(description=ABSTAIN_TEXT, colour=ABSTAIN_COLOUR)
     if answer.hit is not None:
         value = _linked_title(answer.hit, FIELD_VALUE_LIMIT - 300)
-        outlet = _quote(answer.hit.passage.source, 100)
+        outlet = quote(answer.hit.passage.source, 100)
         if outlet:
             value += f" ({outlet})"
         embed.add_field(name="Closest headline (not an answer)", value=value, inline=False)
@@ -295,13 +207,13 @@ def _source_line(source: Source, limit: int = FIELD_VALUE_LIMIT) -> str:
 
     The headline is linked only when the whole line fits in `limit` characters.
     """
-    title = _quote(source.title, 200, "Untitled")
-    details = [text for text in (_quote(source.source, 60), _quote(source.published, 30)) if text]
+    title = quote(source.title, 200, "Untitled")
+    details = [text for text in (quote(source.source, 60), quote(source.published, 30)) if text]
     tail = f" — {', '.join(details)}" if details else ""
     number = f"[{source.number}] "
     url = clean_url(source.url)
-    if url and len(number) + len(_link(title, url)) + len(tail) <= limit:
-        return number + _link(title, url) + tail
+    if url and len(number) + len(link(title, url)) + len(tail) <= limit:
+        return number + link(title, url) + tail
     return number + title + tail
 
 
@@ -330,7 +242,7 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
 
     When the summary has no lines, says plainly that too little has been read.
     """
-    about = _quote(summary.topic, 150) or "the news"
+    about = quote(summary.topic, 150) or "the news"
     period = f" (last {days} days)" if days else ""
     embed = discord.Embed(title=clip(f"Summary: {about}{period}", TITLE_LIMIT))
     plural = "" if summary.articles == 1 else "s"
@@ -343,7 +255,7 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
     else:
         embed.colour = SUMMARY_COLOUR
         sentences = [
-            f"{_quote(line.text, DESCRIPTION_LIMIT)} [{line.citation}]" for line in summary.lines
+            f"{quote(line.text, DESCRIPTION_LIMIT)} [{line.citation}]" for line in summary.lines
         ]
         embed.description = _join_within(sentences, DESCRIPTION_LIMIT, sep=" ", more="…")
         sources = [_source_line(source) for source in summary.sources]
@@ -369,10 +281,10 @@ def topics_embed(
             counts = [f"{topic.articles} article{'s' if topic.articles != 1 else ''}"]
             if topic.outlets:
                 counts.append(f"{topic.outlets} outlet{'s' if topic.outlets != 1 else ''}")
-            newest_date = _quote(topic.newest, 30)
+            newest_date = quote(topic.newest, 30)
             if newest_date:
                 counts.append(f"newest {newest_date}")
-            label = _quote(topic.label, 200)
+            label = quote(topic.label, 200)
             lines.append(f"**{number}.** {label} — {', '.join(counts)}")
         lines.append("\nUse `/summary topic:<story>` for the gist of one of them.")
         embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
