@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from index.ingest.cleaning import clean_body, normalize_whitespace
 
 
@@ -41,11 +39,6 @@ def test_text_is_nfc_and_spacing_is_normalised() -> None:
     assert normalize_whitespace("\n\n\nfirst\nsecond\n\n") == "first\nsecond"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Advertisement pattern eats the line breaks around it (\\s*), so the two "
-    "paragraphs around an ad line become one",
-)
 def test_an_advertisement_line_between_paragraphs_keeps_them_apart() -> None:
     assert clean_body("First paragraph.\nAdvertisement\nSecond paragraph.") == (
         "First paragraph.\nSecond paragraph."
