@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 _ADVERTISEMENT = re.compile(r"\s*\bAdvertisement\b\s*")  # applied line by line
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Photo credits that end a caption. A caption in a scraped gallery reads
 # "<photo count> <Caption sentence.> <Credit>", e.g. "4 Ukrainian troops ... years. Getty Images".
@@ -23,19 +22,6 @@ _CAPTION = re.compile(
     r" " + _CREDIT + r"(?=\s|$)"
 )
 _SPACES = re.compile(r"[ \t\u00a0]+")
-
-
-def replace_surrogates(text: str) -> str:
-    """`text` with each lone surrogate (from a JSON escape such as "\\ud800" or an
-    undecodable file name) replaced by U+FFFD: such text cannot be encoded, stored or
-    tokenized."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATES.sub("\ufffd", text)
-    return text
 
 
 def normalize_whitespace(text: str) -> str:

@@ -7,10 +7,10 @@ import re
 from urllib.parse import urlparse
 
 from index.errors import InputError
-from index.ingest.cleaning import replace_surrogates
 from index.ingest.urls import clean_url
 from index.records import Article
 from index.text.dates import parse_date
+from index.text.unicode import replace_surrogates
 
 _TAGS = re.compile(r"<[^>]+>")
 

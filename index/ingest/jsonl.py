@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from index.ingest.cleaning import replace_surrogates
 from index.ingest.urls import clean_url
 from index.records import Article, Problem
 from index.text.dates import parse_date
+from index.text.unicode import replace_surrogates
 
 _MAX_DATE_CHARS = 100  # a longer "published" is no date: not worth parsing
 

@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from index.errors import InputError
-from index.ingest.cleaning import replace_surrogates
 from index.ingest.feeds import looks_like_feed, read_feed
 from index.ingest.fetch import fetch, is_url
 from index.ingest.html import read_html
@@ -27,6 +26,7 @@ from index.ingest.jsonl import read_jsonl
 from index.ingest.page import read_page
 from index.ingest.urls import clean_url
 from index.records import Article, Problem
+from index.text.unicode import replace_surrogates
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # a file as stored on disk
 # A .gz once unpacked: a few hundred kilobytes can unpack to gigabytes, so the data is

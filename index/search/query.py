@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.ingest.cleaning import replace_surrogates
+from index.text.unicode import replace_surrogates
 from index.text.words import question_terms
 
 # The one limit on a question (and a summary topic), for the CLI and the bot alike:

@@ -32,12 +32,13 @@ from index.cli import main
 from index.config import IndexConfig
 from index.engine import NewsIndex
 from index.errors import InputError
-from index.ingest.cleaning import clean_body, replace_surrogates
+from index.ingest.cleaning import clean_body
 from index.ingest.readers import bounded, read_inputs, read_path, read_text
 from index.models.embedders import register_embedder
 from index.records import Article, Problem
 from index.search.query import clip_question, parse_query
 from index.text.chunker import MAX_CHARS_PER_TOKEN, chunk_text
+from index.text.unicode import replace_surrogates
 from tests.support.embedders import HashEmbedder
 
 HASH_COUNT = HashEmbedder().count_tokens
