@@ -84,11 +84,6 @@ def stem(word: str) -> str:
     return word
 
 
-def stems(text: str) -> list[str]:
-    """Lower-cased, stemmed word tokens of `text`."""
-    return [stem(w) for w in words(text)]
-
-
 def content_stems(text: str) -> set[str]:
     """The stemmed tokens of `text` that are not stopwords."""
     return {stem(w) for w in words(text) if w not in STOPWORDS}
