@@ -33,6 +33,14 @@ class DiscordConfig:
     # questions one answer channel may raise, per minute; repeats are dropped.
     user_questions_per_minute: int = 5
     channel_questions_per_minute: int = 12
+    # Who may change the bot's sources (/sources add|remove, /ingest): sources feed
+    # every server, so not any one server's admins. The application's owner or team
+    # always may; these user ids too.
+    operators: tuple[int, ...] = ()
+    # Where a source that keeps failing is announced (once, not every poll); none: logged.
+    operators_channel_id: int | None = None
+    # Poll the sources in the background while the bot runs.
+    poll_sources: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class IndexConfig:
     path: str = DEFAULT_INDEX_PATH
     model: str = DEFAULT_MODEL
     passage_tokens: int = 108  # tuned on rtqa-gold: rank-1 passages ~390 chars
+    # Articles published (or, undated, read) longer ago than this leave the index
+    # (`newsdesk prune`, and daily while the bot runs); 0 keeps everything.
+    retention_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,12 @@ class SourcesConfig:
     # Link-local (the cloud metadata address 169.254.169.254), multicast, unspecified
     # and reserved addresses are refused either way.
     allow_private_addresses: bool = False
+    # How often a newly added source is polled unless `feeds add --every` says otherwise.
+    poll_minutes: int = 30
+    # Fetches in flight at once during a poll, and the least time between two requests
+    # to one host (politeness).
+    parallel_fetches: int = 4
+    host_interval_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,10 @@ def _check_type(section: str, key: str, value: Any, expected: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"config: {where} must be an integer id, got {value!r}")
         return value
+    if expected in ("float", float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config: {where} must be a number, got {value!r}")
+        return float(value)
     if expected in ("str", str):
         if not isinstance(value, str):
             raise ConfigError(f"config: {where} must be a string, got {value!r}")
@@ -120,6 +141,13 @@ def parse_config(data: dict[str, Any]) -> Config:
     for key in ("user_questions_per_minute", "channel_questions_per_minute"):
         if getattr(config.discord, key) < 1:
             raise ConfigError(f"config: [discord] {key} must be at least 1")
+    if config.index.retention_days < 0:
+        raise ConfigError("config: [index] retention_days must be 0 (keep all) or more")
+    for key in ("poll_minutes", "parallel_fetches"):
+        if getattr(config.sources, key) < 1:
+            raise ConfigError(f"config: [sources] {key} must be at least 1")
+    if config.sources.host_interval_s < 0:
+        raise ConfigError("config: [sources] host_interval_s must not be negative")
     return config
 
 

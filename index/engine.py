@@ -14,7 +14,7 @@ import numpy as np
 from index.config import IndexConfig
 from index.errors import InputError, StoreError
 from index.ingest.pipeline import IngestPipeline, IngestReport
-from index.ingest.readers import read_inputs
+from index.ingest.readers import bounded, read_inputs
 from index.models.embedders import Embedder, LazyEmbedder
 from index.profiles import profile_for
 from index.records import Answer, Article, Hit, Passage, Problem, Stats, Summary, Topic
@@ -160,8 +160,11 @@ class NewsIndex:
     def ingest_articles(
         self, articles: Iterable[Article], *, progress: bool = False
     ) -> IngestReport:
-        """Chunk, embed and store articles; an article already stored unchanged is skipped."""
-        return self._ingest(articles, progress)
+        """Chunk, embed and store articles; an article already stored unchanged is skipped.
+
+        Every field is cut to its limit first, as for articles read from files.
+        """
+        return self._ingest(map(bounded, articles), progress)
 
     def _ingest(self, articles: Iterable[Article | Problem], progress: bool) -> IngestReport:
         bar = _progress_bar() if progress else None
@@ -202,6 +205,11 @@ class NewsIndex:
         """The last publication day (ISO) that counts as written by `today`: later ones are
         not yet news, as search treats them."""
         return (today + timedelta(days=self._retriever.settings.future_grace_days)).isoformat()
+
+    def check_full_text(self) -> None:
+        """Raise StoreError unless the full-text index matches the stored passages and
+        articles (for consistency checks after a crash)."""
+        self._store.check_full_text()
 
     def all_passages(self) -> list[Passage]:
         """Every passage of the index, in insertion order (for evaluation baselines)."""

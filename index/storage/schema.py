@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -65,6 +65,85 @@ def _migrate_2(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_3(db: sqlite3.Connection) -> None:
+    """The full-text tables keep no text of their own (FTS5 external content).
+
+    Before, `passages_fts` copied each passage's text and its article's title into
+    every row, and `articles_fts` copied each article: the text was stored four times
+    and a title once per passage (a 1.18 MB title made a 454 MB index). Now the
+    passage index reads its columns from a view over `passages` and `articles` and
+    the article index from `articles`: text and title are stored once. Only the
+    inverted index (postings, sizes) is FTS5's own; `Store` feeds it the old values
+    on delete, which external content needs.
+    """
+    _run_script(
+        db,
+        """
+        DROP TABLE passages_fts;
+        DROP TABLE articles_fts;
+        CREATE VIEW passage_search_text AS
+            SELECT p.id AS id, p.text AS text, a.title AS title
+            FROM passages p JOIN articles a ON a.id = p.article_id;
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            text, title, content = 'passage_search_text', content_rowid = 'id',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            text, title, content = 'articles', content_rowid = 'id',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');
+        INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+        """,
+    )
+
+
+def _migrate_4(db: sqlite3.Connection) -> None:
+    """The sources the index follows (feeds and article pages) and the entries of each
+    already read, so that a poll ingests only what is new."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            url TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL DEFAULT 'auto',
+            title TEXT NOT NULL DEFAULT '',
+            every_s INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            next_poll_at TEXT NOT NULL DEFAULT '',
+            last_polled_at TEXT NOT NULL DEFAULT '',
+            last_success_at TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            failures INTEGER NOT NULL DEFAULT 0,
+            articles INTEGER NOT NULL DEFAULT 0,
+            failure_announced INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE source_entries (
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            entry TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (source_id, entry)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def _migrate_5(db: sqlite3.Connection) -> None:
+    """Stories: the articles of several outlets (or of one, updated) about one event
+    share a `story_id`, the id of the story's first article."""
+    _run_script(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN story_id INTEGER;
+        UPDATE articles SET story_id = id;
+        CREATE INDEX articles_story ON articles(story_id);
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT first; statements one by one stay in our transaction.
     for statement in script.split(";"):
@@ -73,4 +152,4 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 
 
 # Numbered migrations: index i upgrades a database from version i to i + 1.
-MIGRATIONS = [_migrate_1, _migrate_2]
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]

@@ -227,16 +227,35 @@ class Store(LexicalReads, VectorRows):
             "INSERT OR REPLACE INTO deleted_passages(id, generation) VALUES (?, ?)",
             [(i, generation) for i in ids],
         )
-        self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
-        self._db.execute("DELETE FROM articles_fts WHERE rowid = ?", (article_id,))
+        # External-content FTS5 forgets a row only when told its indexed values.
+        self._db.execute(
+            "INSERT INTO passages_fts(passages_fts, rowid, text, title)"
+            " SELECT 'delete', id, text, title FROM passage_search_text"
+            " WHERE id IN (SELECT id FROM passages WHERE article_id = ?)",
+            (article_id,),
+        )
+        self._db.execute(
+            "INSERT INTO articles_fts(articles_fts, rowid, text, title)"
+            " SELECT 'delete', id, text, title FROM articles WHERE id = ?",
+            (article_id,),
+        )
         self._db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return ids
 
     def add_article(
-        self, article: Article, key: str, digest: str, passages: Sequence[NewPassage]
+        self,
+        article: Article,
+        key: str,
+        digest: str,
+        passages: Sequence[NewPassage],
+        *,
+        story_id: int | None = None,
     ) -> list[int]:
-        """Insert an article and its passages (inside a transaction); return passage ids."""
+        """Insert an article and its passages (inside a transaction); return passage ids.
+
+        The article joins story `story_id`, or starts its own story when None.
+        """
         self._changed = True
         now = datetime.now(UTC).isoformat(timespec="seconds")
         cursor = self._db.execute(
@@ -255,6 +274,10 @@ class Store(LexicalReads, VectorRows):
             ),
         )
         article_id = _row_id(cursor)
+        self._db.execute(
+            "UPDATE articles SET story_id = ? WHERE id = ?",
+            (article_id if story_id is None else story_id, article_id),
+        )
         self._db.execute(
             "INSERT INTO articles_fts(rowid, text, title) VALUES (?, ?, ?)",
             (article_id, article.text, article.title),
@@ -318,6 +341,18 @@ class Store(LexicalReads, VectorRows):
                 "SELECT title, text FROM articles WHERE id = ?", (article_id,)
             ).fetchone()
         return f"{row[0]}\n{row[1]}" if row else ""
+
+    def check_full_text(self) -> None:
+        """Raise StoreError unless both full-text indexes match the rows they index
+        (FTS5's integrity-check against its external content)."""
+        with self._lock:  # an INSERT to SQL, so not on the query_only connection
+            for table in ("passages_fts", "articles_fts"):
+                try:
+                    self._db.execute(
+                        f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
+                    )
+                except sqlite3.Error as exc:
+                    raise StoreError(f"{table} does not match its rows: {exc}") from None
 
     # -- statistics ---------------------------------------------------------
     def stats(self, until: str = "") -> Stats:

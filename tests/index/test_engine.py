@@ -394,3 +394,20 @@ def test_news_as_of_is_never_a_day_still_to_come(hash_index):
     assert hash_index.stats().newest == today.isoformat()
     assert hash_index.stats().articles == 2
     assert hash_index.summarize(None).articles == 1
+
+
+def test_articles_given_directly_are_bounded_like_those_read_from_files(hash_index) -> None:
+    """ingest_articles (the API feeds and tests use) cuts every field as the readers do:
+    a 1 MB title is stored once, cut to its limit; a lone surrogate does not abort."""
+    from index.ingest.readers import MAX_TITLE_CHARS
+
+    report = hash_index.ingest_articles(
+        [
+            Article(title="Budget " * 150_000, text="The council approved the road budget."),
+            Article(title="Ferries\ud800", text="Ferry services resumed\ud800 on Monday."),
+        ]
+    )
+    assert report.articles_added == 2
+    titles = {p.title for p in hash_index.all_passages()}
+    assert max(len(t) for t in titles) <= MAX_TITLE_CHARS
+    assert all("\ud800" not in p.text + p.title for p in hash_index.all_passages())

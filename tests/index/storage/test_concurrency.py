@@ -180,6 +180,7 @@ def test_a_process_killed_anywhere_in_an_ingest_leaves_a_consistent_index(tmp_pa
             stats = index.stats()
             seen.append(stats.articles)
             assert index.vector_ids().tolist() == [p.id for p in index.all_passages()]
+            index.check_full_text()
         assert not list(path.glob(".vectors-*.tmp"))
     with _open(path) as index:
         report = index.ingest_paths([file])

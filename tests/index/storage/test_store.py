@@ -200,3 +200,76 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path) -> None:
     path.write_text("not a database " * 100)
     with pytest.raises(StoreError, match="cannot open index database"):
         Store(path)
+
+
+def test_full_text_keeps_one_copy_of_the_text_and_title(store, tmp_path) -> None:
+    """The title is stored once per article, not once per passage: FTS5 keeps only its
+    index (postings), no copy of the text. Growing a title by 10 KB grows the database
+    by its postings in each of the 40 passages (~340 KB measured) but not by 40 copies
+    of it on top (another 400 KB in the layout before migration 3)."""
+    texts = [f"Passage {i} on the reservoir levels and the dam." for i in range(40)]
+    _add(store, "short", texts, title="Dam")
+    store.close()
+    small = (tmp_path / "news.sqlite3").stat().st_size
+    reopened = Store(tmp_path / "news.sqlite3")
+    try:
+        big_title = " ".join(f"word{i}" for i in range(1_200))  # ~10 KB, distinct words
+        _add(reopened, "long", texts, title=big_title)
+        assert len(reopened.lexical(["word7"])) == 40  # the title still finds each passage
+        reopened.check_full_text()
+        with reopened.transaction() as db:
+            shadow = db.execute(
+                "SELECT name FROM sqlite_master WHERE name LIKE '%fts_content'"
+            ).fetchall()
+        assert shadow == []  # no FTS5 table of its own copies
+    finally:
+        reopened.close()
+    grown = (tmp_path / "news.sqlite3").stat().st_size - small
+    assert grown < 500_000, grown
+
+
+def test_deleting_an_article_leaves_the_full_text_consistent(store) -> None:
+    ids = _add(store, "a", ["The dam opened at noon.", "Water rose downstream."], title="Dam")
+    _add(store, "b", ["The bridge closed."], title="Bridge")
+    with store.transaction():
+        article_id = store.passages(ids)[ids[0]].article_id
+        store.delete_article(article_id)
+    store.check_full_text()
+    assert store.lexical(["dam"]) == {}
+    assert store.article_lexical(["dam"]) == {}
+    assert len(store.lexical(["bridge"])) == 1
+
+
+def test_version_2_databases_move_their_full_text_to_external_content(tmp_path) -> None:
+    """An index written before migration 3 keeps every search result after it."""
+    from index.storage import schema
+
+    path = tmp_path / "news.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    schema._migrate_1(db)
+    schema._migrate_2(db)
+    db.execute(
+        "INSERT INTO articles(id, key, content_hash, title, source, url, published, origin,"
+        " ingested_at, text) VALUES (1, 'k', 'h', 'Dam opens', 'Wire', '', '', '', '', 'x')"
+    )
+    db.execute(
+        "INSERT INTO passages(id, article_id, position, text, vector) VALUES (7, 1, 0, ?, ?)",
+        ("Floodgates opened at noon.", np.zeros(DIM, dtype=np.float32).tobytes()),
+    )
+    db.execute(
+        "INSERT INTO passages_fts(rowid, text, title)"
+        " VALUES (7, 'Floodgates opened at noon.', 'Dam opens')"
+    )
+    db.execute("INSERT INTO articles_fts(rowid, text, title) VALUES (1, 'x', 'Dam opens')")
+    db.execute("PRAGMA user_version = 2")
+    db.execute("COMMIT")
+    db.close()
+    store = Store(path)
+    try:
+        assert set(store.lexical(["floodgates"])) == {7}
+        assert set(store.lexical(["dam"])) == {7}  # the title, read through the view
+        assert set(store.article_lexical(["dam"])) == {1}
+        store.check_full_text()
+    finally:
+        store.close()
