@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
+
 from index.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ MPNET_FILES = (
     "sentence_bert_config.json",
 )
 # Bump when the build below changes: a cache built by another recipe is rebuilt.
-RECIPE = "onnx-int8attn-v1"
+RECIPE = "onnx-int8attn-v2"  # v2: checked against the float model when built
 ONNX_FILE = "model.onnx"
 
 
@@ -75,6 +77,7 @@ def mpnet_onnx_dir() -> Path:
                     shutil.copy2(source / name, out / name)
             _export_onnx(source, work / "fp32.onnx")
             _quantize(work / "fp32.onnx", out / ONNX_FILE)
+            _check_quantized(work / "fp32.onnx", out)
             shutil.rmtree(target, ignore_errors=True)  # a folder left without its model
             os.replace(out, target)
         except StoreError:
@@ -84,6 +87,41 @@ def mpnet_onnx_dir() -> Path:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+# Sentences on unrelated subjects and a paraphrase: the int8 model must give each the
+# vector the float model gives. Per-channel quantization (recipe v1) built vectors
+# that no longer meant anything with onnxruntime 1.31-1.32 and onnx 1.23 (unrelated
+# sentences at cosine 0.8-0.96; as low as -0.10 to the float vector): a build like
+# that must fail loudly, not answer questions at random.
+_CHECK_SENTENCES = (
+    "The council voted to scrap the bridge toll.",
+    "Councillors decided to remove the toll on the bridge.",
+    "A recipe for banana bread with walnuts.",
+    "Hurricane Ian hit Florida with strong winds.",
+    "The stock market fell sharply on Tuesday.",
+)
+MIN_AGREEMENT = 0.95
+
+
+def _check_quantized(fp32: Path, out: Path) -> None:
+    """Raise StoreError unless the int8 model in `out` embeds like the float model."""
+    from index.models.embedders import OnnxEmbedder
+
+    reference = out.parent / "reference"
+    reference.mkdir()
+    for name in out.iterdir():
+        if name.name != ONNX_FILE:
+            shutil.copy2(name, reference / name.name)
+    os.replace(fp32, reference / ONNX_FILE)
+    floats = OnnxEmbedder("bundled:all-mpnet-base-v2", reference).encode(list(_CHECK_SENTENCES))
+    ints = OnnxEmbedder("bundled:all-mpnet-base-v2", out).encode(list(_CHECK_SENTENCES))
+    agreement = float(np.min(np.sum(floats * ints, axis=1)))
+    if agreement < MIN_AGREEMENT:
+        raise StoreError(
+            f"the int8 build of all-mpnet-base-v2 disagrees with the float model (cosine "
+            f"{agreement:.2f} < {MIN_AGREEMENT}): this onnxruntime quantizes it wrongly"
+        )
 
 
 @contextlib.contextmanager
@@ -191,7 +229,9 @@ def _quantize(source: Path, out: Path) -> None:
             str(source),
             str(out),
             weight_type=QuantType.QInt8,
-            per_channel=True,
+            # Per-channel scales made vectors that mean nothing with the current
+            # onnxruntime/onnx (cosine -0.10 to the float model's): per tensor holds.
+            per_channel=False,
             nodes_to_quantize=nodes,
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )
