@@ -45,7 +45,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 async def _run(config: Config, token: str) -> None:
     from index.engine import NewsIndex  # imported late: loading the model stack is slow
 
-    engine = await asyncio.to_thread(NewsIndex.open, config.index.path, config.index)
+    engine = await asyncio.to_thread(
+        lambda: NewsIndex.open(config.index.path, config.index, sources=config.sources)
+    )
     try:
         async with NewsBot(engine, config.discord) as bot:
             _close_on_signals(bot)

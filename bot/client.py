@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import discord
@@ -14,14 +14,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import NO_PINGS, report_send_failure, slow_down_text
+from bot.cogs.common import (
+    NO_PINGS,
+    NOT_OPERATOR_TEXT,
+    NotOperator,
+    report_send_failure,
+    slow_down_text,
+)
 from bot.flood import FloodGuard, FloodSettings
 from index.config import DiscordConfig
-from index.records import Answer, Stats, Summary, Topic
+from index.ingest.pipeline import IngestReport
+from index.records import (
+    Answer,
+    FeedSource,
+    PollResult,
+    PruneReport,
+    Stats,
+    StoryLine,
+    Summary,
+    Topic,
+)
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary", "bot.cogs.sources")
 DRAIN_SECONDS = 10.0  # on SIGTERM, how long answers in flight may take to finish
 UNKNOWN_COMMAND_TEXT = (
     "I don't have that command (any more). Type `/` to see my commands, or ask me by mentioning me."
@@ -43,6 +59,31 @@ class Engine(Protocol):
     ) -> Summary: ...
 
     def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]: ...
+
+    def latest(
+        self,
+        count: int = 10,
+        *,
+        topic: str | None = None,
+        days: int | None = None,
+        now: date | None = None,
+    ) -> list[StoryLine]: ...
+
+    def sources(self) -> list[FeedSource]: ...
+
+    def add_source(self, url: str, *, every_minutes: int | None = None) -> FeedSource: ...
+
+    def remove_source(self, url: str) -> bool: ...
+
+    def ingest_url(self, url: str) -> IngestReport: ...
+
+    def poll(self, *, force: bool = False, now: datetime | None = None) -> list[PollResult]: ...
+
+    def sources_to_announce(self) -> list[FeedSource]: ...
+
+    def mark_failure_announced(self, url: str) -> None: ...
+
+    def prune(self) -> PruneReport: ...
 
 
 def intents() -> discord.Intents:
@@ -67,6 +108,7 @@ class NewsBot(commands.Bot):
         settings: DiscordConfig,
         *,
         flood: FloodGuard | None = None,
+        poll_every_s: float = 60.0,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -78,6 +120,7 @@ class NewsBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
+        self.poll_every_s = poll_every_s  # how often to look for sources due a poll
         self.flood = flood or FloodGuard(
             FloodSettings(
                 user_questions=settings.user_questions_per_minute,
@@ -125,6 +168,9 @@ class NewsBot(commands.Bot):
         elif isinstance(error, app_commands.CommandNotFound):
             log.info("unknown slash command /%s (stale registration?)", error.name)
             text = UNKNOWN_COMMAND_TEXT
+        elif isinstance(error, NotOperator):
+            log.info("refused an operator command to user %s", interaction.user.id)
+            text = NOT_OPERATOR_TEXT
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use that command here."
         else:

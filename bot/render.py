@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import discord
 
 from bot.markdown import ELLIPSIS, clip, escape, link, quote
+from index.ingest.pipeline import IngestReport
 from index.ingest.urls import clean_url
-from index.records import Answer, Hit, Source, Stats, Summary, Topic
+from index.records import Answer, FeedSource, Hit, Source, Stats, StoryLine, Summary, Topic
 
 MESSAGE_LIMIT = 2_000
 TITLE_LIMIT = 256
@@ -183,6 +184,9 @@ def answer_embed(answer: Answer, newest: str = "") -> discord.Embed:
     published = quote(passage.published, FIELD_VALUE_LIMIT)
     if published:
         embed.add_field(name="Published", value=published)
+    others = _listing([o for o in answer.also_reported_by if quote(o, 60) not in outlets])
+    if others:  # Discord refuses an empty field
+        embed.add_field(name="Also reported by", value=others, inline=False)
     footer = f"Confidence {_percent(answer.confidence)} · {_freshness(newest)}"
     embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     return fit(embed)
@@ -269,7 +273,8 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
 def topics_embed(
     topics: Sequence[Topic], newest: str = "", days: int | None = None
 ) -> discord.Embed:
-    """The main stories, one numbered line each: label, articles, outlets, newest date."""
+    """The main topics, one numbered line each: label, stories (reports of one event
+    count once) and articles, outlets, newest date."""
     period = f" (last {days} days)" if days else ""
     embed = discord.Embed(title=f"Main stories{period}", colour=SUMMARY_COLOUR)
     if not topics:
@@ -278,7 +283,11 @@ def topics_embed(
     else:
         lines = []
         for number, topic in enumerate(topics, 1):
-            counts = [f"{topic.articles} article{'s' if topic.articles != 1 else ''}"]
+            # Reports of one event count once: "2 stories (7 articles)".
+            stories = topic.stories or topic.articles
+            counts = [f"{stories} stor{'ies' if stories != 1 else 'y'}"]
+            if topic.articles != stories:
+                counts[0] += f" ({topic.articles} articles)"
             if topic.outlets:
                 counts.append(f"{topic.outlets} outlet{'s' if topic.outlets != 1 else ''}")
             newest_date = quote(topic.newest, 30)
@@ -290,6 +299,140 @@ def topics_embed(
         embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
     embed.set_footer(text=_freshness(newest))
     return fit(embed)
+
+
+def latest_embed(
+    stories: Sequence[StoryLine], newest: str = "", topic: str | None = None
+) -> discord.Embed:
+    """The newest stories, one line each: linked headline, outlet, date, and the other
+    outlets that carry it."""
+    about = f": {quote(topic, 150)}" if topic else ""
+    embed = discord.Embed(title=clip(f"Latest stories{about}", TITLE_LIMIT), colour=SUMMARY_COLOUR)
+    if not stories:
+        embed.colour = ABSTAIN_COLOUR
+        embed.description = (
+            f"I have not read any news about {quote(topic or '', 150)} yet."
+            if topic
+            else "I have not read any news yet."
+        )
+    else:
+        lines = [f"**{n}.** {_story_line(story)}" for n, story in enumerate(stories, 1)]
+        embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
+    embed.set_footer(text=_freshness(newest))
+    return fit(embed)
+
+
+def _story_line(story: StoryLine) -> str:
+    """`linked headline — outlet, date · also reported by A, B and 3 more`."""
+    title = quote(story.headline, 200, "Untitled")
+    url = clean_url(story.url)
+    head = link(title, url) if url else title
+    details = [text for text in (quote(story.outlet, 60), quote(story.published, 30)) if text]
+    line = head + (f" — {', '.join(details)}" if details else "")
+    also = also_reported_text(story.also_reported_by)
+    return f"{line} · {also}" if also else line
+
+
+def also_reported_text(outlets: Sequence[str]) -> str:
+    """ "also reported by A, B and 3 more" ("" for none): the outlets escaped."""
+    listed = _listing(outlets)
+    return f"also reported by {listed}" if listed else ""
+
+
+def _listing(outlets: Sequence[str], shown: int = 3) -> str:
+    """ "A, B, C and 3 more" ("" for none): the first `shown` outlets, escaped."""
+    names = [name for name in (quote(o, 60) for o in outlets) if name]
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) <= shown:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+
+
+def _when(timestamp: str) -> str:
+    """An ISO timestamp as "YYYY-MM-DD HH:MM UTC" ("never" when empty)."""
+    return f"{timestamp[:16].replace('T', ' ')} UTC" if timestamp else "never"
+
+
+def _every(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"every {seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"every {seconds // 60} min"
+    return f"every {seconds} s"
+
+
+def _source_name(source: FeedSource, limit: int = 120) -> str:
+    """The source's title (from the feed: untrusted, escaped) linked to its address."""
+    url = clean_url(source.url)
+    title = quote(source.title, limit) or quote(url, limit, "source")
+    return link(title, url) if url else title
+
+
+def sources_embed(sources: Sequence[FeedSource]) -> discord.Embed:
+    """Each source's health: ok or failing (with the last error), last success,
+    articles read, how often it is polled."""
+    embed = discord.Embed(title=f"Sources I follow ({len(sources)})", colour=SUMMARY_COLOUR)
+    if not sources:
+        embed.colour = ABSTAIN_COLOUR
+        embed.description = "I follow no sources yet: an operator can add one with `/sources add`."
+        return fit(embed)
+    lines = []
+    for number, source in enumerate(sources, 1):
+        plural = "" if source.articles == 1 else "s"
+        facts = [
+            f"last success {_when(source.last_success_at)}",
+            f"{source.articles:,} article{plural}",
+            _every(source.every_s),
+        ]
+        if source.failures:
+            health = f"⚠️ failing ({source.failures} in a row: {quote(source.last_error, 150)})"
+        else:
+            health = "✅ ok" if source.last_success_at else "⏳ not polled yet"
+        lines.append(f"**{number}.** {_source_name(source)} — {health} · {' · '.join(facts)}")
+    embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
+    return fit(embed)
+
+
+def source_added_text(source: FeedSource) -> str:
+    """The reply to `/sources add`."""
+    return clip(
+        f"Following {_source_name(source)} ({_every(source.every_s)}). What it holds now "
+        "is read at the next poll but not announced as new.",
+        MESSAGE_LIMIT,
+    )
+
+
+def source_removed_text(url: str, removed: bool) -> str:
+    """The reply to `/sources remove`."""
+    shown = quote(url, 300)
+    if not removed:
+        return clip(f"I don't follow {shown}: `/sources list` shows what I do.", MESSAGE_LIMIT)
+    return clip(
+        f"No longer following {shown}. Its articles stay in the news I have read.", MESSAGE_LIMIT
+    )
+
+
+def ingest_text(url: str, report: IngestReport) -> str:
+    """The reply to `/ingest`: what was added, updated or already known, and problems."""
+    counts = [
+        f"{report.articles_added} article{'s' if report.articles_added != 1 else ''} added",
+        f"{report.articles_updated} updated",
+        f"{report.articles_skipped} already read",
+    ]
+    lines = [f"Read {quote(url, 300)}: {', '.join(counts)}."]
+    lines += [f"• {quote(str(problem), 300)}" for problem in report.problems[:5]]
+    return _join_within(lines, MESSAGE_LIMIT, sep="\n", more="… {n} more")
+
+
+def failing_source_text(source: FeedSource) -> str:
+    """The one notice to the operators' channel about a source that keeps failing."""
+    return clip(
+        f"⚠️ Source {_source_name(source)} has failed {source.failures} times in a row "
+        f"(last: {quote(source.last_error, 300)}; last success {_when(source.last_success_at)}). "
+        "I keep retrying, less often; `/sources remove` stops it.",
+        MESSAGE_LIMIT,
+    )
 
 
 def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.Embed:
@@ -306,6 +449,8 @@ def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.
     lines += [
         "• `/summary [topic] [days]` — a short summary of the news, with sources.",
         "• `/topics [days]` — the main stories I have read about.",
+        "• `/latest [count] [topic]` — the newest stories, one line each.",
+        "• `/sources list` — the feeds and sites I follow, and their health.",
         "• `/help` — this message.",
         "",
         "If the news I have read does not cover a question, I say so rather than guess.",

@@ -46,6 +46,22 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="what the index holds")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
 
+    prune = commands.add_parser(
+        "prune", help="remove articles older than retention_days (or --days) from the index"
+    )
+    prune.add_argument(
+        "--days",
+        type=_non_negative_int,
+        help="keep articles of the last N days (default: [index] retention_days; 0 keeps all)",
+    )
+    prune.add_argument(
+        "--vacuum",
+        action="store_true",
+        help="also give the freed space back to the disk (rewrites the whole database)",
+    )
+    prune.add_argument("--now", type=date.fromisoformat, help="today's date (default: today)")
+    prune.add_argument("--json", action="store_true", help="print one JSON object")
+
     evaluate = commands.add_parser(
         "eval", help="measure answers on a corpus and questions (fresh temporary index)"
     )
@@ -71,12 +87,35 @@ def _parser() -> argparse.ArgumentParser:
     topics.add_argument("--now", type=date.fromisoformat, help="today's date for --days")
     topics.add_argument("--json", action="store_true", help="print one JSON object")
 
+    latest = commands.add_parser("latest", help="list the newest stories, one line each")
+    latest.add_argument("topic", nargs="?", default="", help="only stories about this")
+    latest.add_argument("--count", type=_positive_int, default=10, help="how many (default 10)")
+    latest.add_argument("--days", type=_positive_int, help="only articles from the last N days")
+    latest.add_argument("--now", type=date.fromisoformat, help="today's date for --days")
+    latest.add_argument("--json", action="store_true", help="print one JSON object")
+
     duc = commands.add_parser(
         "eval-summary", help="ROUGE of whole-cluster summaries on DUC 2004 (fresh index each)"
     )
     duc.add_argument("file", help="clusters .jsonl (../shared/eval/duc2004/clusters_dev.jsonl)")
     duc.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
     duc.add_argument("--json", action="store_true", help="print one JSON object")
+
+    feeds = commands.add_parser("feeds", help="the feeds and pages the index follows")
+    actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    feeds_add = actions.add_parser("add", help="follow an RSS/Atom feed or an article page")
+    feeds_add.add_argument("url")
+    feeds_add.add_argument(
+        "--every", help="how often to poll it: 90s, 30m, 2h, 1d (default: [sources] poll_minutes)"
+    )
+    feeds_add.add_argument("--json", action="store_true", help="print one JSON object")
+    feeds_list = actions.add_parser("list", help="every source, its health and last error")
+    feeds_list.add_argument("--json", action="store_true", help="print one JSON object")
+    feeds_remove = actions.add_parser("remove", help="stop following a source (articles stay)")
+    feeds_remove.add_argument("url")
+    feeds_poll = actions.add_parser("poll", help="poll every due source once, print what it added")
+    feeds_poll.add_argument("--all", action="store_true", help="poll every source, due or not")
+    feeds_poll.add_argument("--json", action="store_true", help="print one JSON object")
 
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument(
@@ -95,6 +134,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or a positive whole number, got {value}")
+    return number
+
+
 def _config(args: argparse.Namespace) -> Config:
     config = load_config(args.config)
     if args.index:
@@ -105,7 +151,7 @@ def _config(args: argparse.Namespace) -> Config:
 def _open(config: Config) -> NewsIndex:
     from index.engine import NewsIndex
 
-    return NewsIndex.open(config.index.path, config.index)
+    return NewsIndex.open(config.index.path, config.index, sources=config.sources)
 
 
 def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
@@ -162,6 +208,15 @@ def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _cmd_prune(args: argparse.Namespace, config: Config) -> int:
+    from index.output import format_prune, prune_json
+
+    with _open(config) as index:
+        report = index.prune(now=args.now, days=args.days, vacuum=args.vacuum)
+    print(json.dumps(prune_json(report)) if args.json else format_prune(report))
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
     from index.evaluation.harness import (
         corpus_index,
@@ -199,6 +254,55 @@ def _cmd_topics(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(topics_json(found), ensure_ascii=False))
     else:
         print(format_topics(found, args.days))
+    return 0
+
+
+def _cmd_latest(args: argparse.Namespace, config: Config) -> int:
+    from index.output import format_latest, latest_json
+
+    with _open(config) as index:
+        stories = index.latest(
+            args.count, topic=args.topic or None, days=args.days, now=args.now or date.today()
+        )
+    if args.json:
+        print(json.dumps(latest_json(stories), ensure_ascii=False))
+    else:
+        print(format_latest(stories, args.days))
+    return 0
+
+
+def _cmd_feeds(args: argparse.Namespace, config: Config) -> int:
+    from index.output import format_poll, format_sources, poll_json, sources_json
+    from index.sources.schedule import parse_interval, show_interval
+
+    every = parse_interval(args.every) if getattr(args, "every", None) else None
+    with _open(config) as index:
+        if args.action == "add":
+            source = index.add_source(args.url, every_minutes=every / 60 if every else None)
+            if args.json:
+                print(json.dumps(sources_json([source])["sources"][0], ensure_ascii=False))
+            else:
+                print(
+                    f"following {source.url} (every {show_interval(source.every_s)}); "
+                    "it is read at the next `newsdesk feeds poll` or by the running bot"
+                )
+        elif args.action == "list":
+            found = index.sources()
+            print(json.dumps(sources_json(found)) if args.json else format_sources(found))
+        elif args.action == "remove":
+            if not index.remove_source(args.url):
+                raise InputError(f"not a source: {args.url} (see `newsdesk feeds list`)")
+            print(f"no longer following {args.url}; its articles stay in the index")
+        else:
+            results = index.poll(force=args.all)
+            if args.json:
+                print(json.dumps(poll_json(results), ensure_ascii=False))
+            else:
+                print(format_poll(results))
+                for result in results:
+                    for problem in result.problems:
+                        print(f"warning: {problem}", file=sys.stderr)
+            return 1 if any(result.error for result in results) else 0
     return 0
 
 
@@ -255,11 +359,14 @@ COMMANDS = {
     "ingest": _cmd_ingest,
     "ask": _cmd_ask,
     "stats": _cmd_stats,
+    "prune": _cmd_prune,
     "eval": _cmd_eval,
     "summary": _cmd_summary,
     "topics": _cmd_topics,
+    "latest": _cmd_latest,
     "eval-summary": _cmd_eval_summary,
     "run": _cmd_run,
+    "feeds": _cmd_feeds,
 }
 
 

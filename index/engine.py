@@ -2,27 +2,54 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import threading
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.config import IndexConfig
+from index.config import IndexConfig, SourcesConfig
 from index.errors import InputError, StoreError
+from index.ingest.fetch import is_url
 from index.ingest.pipeline import IngestPipeline, IngestReport
 from index.ingest.readers import bounded, read_inputs
+from index.ingest.urls import clean_url
 from index.models.embedders import Embedder, LazyEmbedder
 from index.profiles import profile_for
-from index.records import Answer, Article, Hit, Passage, Problem, Stats, Summary, Topic
+from index.records import (
+    Answer,
+    Article,
+    FeedSource,
+    Hit,
+    Passage,
+    PollResult,
+    Problem,
+    PruneReport,
+    Stats,
+    StoryLine,
+    Summary,
+    Topic,
+)
 from index.search.answer import answer_question
 from index.search.confidence import Confidence, Signals
 from index.search.fusion import SearchSettings
 from index.search.query import clip_question, parse_query
 from index.search.retrieve import Retriever, collapse_duplicates
+from index.sources.poller import Poller
+from index.sources.rows import source_url
+from index.sources.schedule import check_interval, utc_now
+from index.storage.retention import (
+    directory_bytes,
+    prune_expired,
+    trim_deleted_log,
+    truncate_wal,
+    vacuum_database,
+)
 from index.storage.store import Store
 from index.storage.vectors import SharedVectors, WriteLock
 from index.text.dates import parse_date, window_start
@@ -59,6 +86,7 @@ class NewsIndex:
         *,
         settings: SearchSettings | None = None,
         confidence: Confidence | None = None,
+        sources: SourcesConfig | None = None,
     ) -> None:
         self.path = path
         self.config = config
@@ -78,20 +106,40 @@ class NewsIndex:
         self._retriever = Retriever(
             self._store, self._vectors, embedder, settings or self.profile.search
         )
-        self._pipeline = IngestPipeline(self._store, self._vectors, embedder, config.passage_tokens)
+        self._pipeline = IngestPipeline(
+            self._store,
+            self._vectors,
+            embedder,
+            config.passage_tokens,
+            stories=self.profile.stories,
+        )
+        self._poller = Poller(
+            self._store,
+            self.ingest_articles,
+            sources or SourcesConfig(),
+            retention_days=config.retention_days,
+        )
+        self._poll_lock = threading.Lock()
+        self._allow_private = (sources or SourcesConfig()).allow_private_addresses
 
     @classmethod
     def open(
-        cls, path: str | Path, config: IndexConfig | None = None, embedder: Embedder | None = None
+        cls,
+        path: str | Path,
+        config: IndexConfig | None = None,
+        embedder: Embedder | None = None,
+        *,
+        sources: SourcesConfig | None = None,
     ) -> NewsIndex:
-        """Open (or create) the index at `path`; the embedder defaults to the configured model."""
+        """Open (or create) the index at `path`; the embedder defaults to the configured model.
+        `sources` says how sources are polled (their fetches' address rules, pace)."""
         config = config or IndexConfig(path=str(path))
         path = Path(path)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create index directory {path}: {exc.strerror}") from None
-        return cls(path, config, embedder or LazyEmbedder(config.model))
+        return cls(path, config, embedder or LazyEmbedder(config.model), sources=sources)
 
     def close(self) -> None:
         self._store.close()
@@ -173,6 +221,46 @@ class NewsIndex:
             bar.close()
         return report
 
+    def ingest_url(self, url: str) -> IngestReport:
+        """Fetch one page or feed and ingest it, by the sources' address rules; never a
+        local path (what the bot's operators may ingest). InputError when `url` is not
+        an http(s) URL."""
+        if not is_url(url):
+            raise InputError(f"not an http(s) URL: {url[:200]!r}")
+        return self.ingest_paths([url], allow_private=self._allow_private)
+
+    # -- sources ------------------------------------------------------------
+    def add_source(self, url: str, *, every_minutes: float | None = None) -> FeedSource:
+        """Follow a feed or an article page, polled every `every_minutes` (default:
+        [sources] poll_minutes) from the next poll on. Adding a source already followed
+        sets its interval. InputError for a URL that is not http(s), or an interval
+        outside a minute to a week."""
+        minutes = self._poller.poll_minutes if every_minutes is None else every_minutes
+        return self._poller.rows.add(source_url(url), check_interval(minutes * 60), utc_now())
+
+    def remove_source(self, url: str) -> bool:
+        """Stop following `url` (its articles stay); False when it was not followed."""
+        return self._poller.rows.remove(clean_url(url) or url)
+
+    def sources(self) -> list[FeedSource]:
+        """Every source followed, in the order they were added."""
+        return self._poller.rows.all()
+
+    def poll(self, *, force: bool = False, now: datetime | None = None) -> list[PollResult]:
+        """Poll each source due at `now` (None: the current time) once, or every source
+        with `force`; one result per source polled. Polls of one NewsIndex run one at a
+        time; questions are answered meanwhile."""
+        with self._poll_lock:
+            return self._poller.poll(force=force, now=now)
+
+    def sources_to_announce(self, min_failures: int = 3) -> list[FeedSource]:
+        """Sources that failed `min_failures` polls in a row and were not announced yet."""
+        return self._poller.rows.to_announce(min_failures)
+
+    def mark_failure_announced(self, url: str) -> None:
+        """Record that `url`'s failing was announced: not again until it has succeeded."""
+        self._poller.rows.mark_announced(url)
+
     # -- questions ----------------------------------------------------------
     def search(
         self, question: str, *, k: int = 10, now: date | None = None, mode: str = "hybrid"
@@ -191,10 +279,17 @@ class NewsIndex:
     ) -> tuple[Answer, Signals | None]:
         """The answer and the signals its confidence came from (None when nothing was
         found): what `benchmarks/calibrate.py` fits the abstention model on."""
+        from index.stories.reads import answer_outlets
+
         query = parse_query(question)
         if not query.text:
             raise InputError("the question is empty")
-        return answer_question(self._retriever, self.confidence, query, now or date.today())
+        today = now or date.today()
+        answer, signals = answer_question(self._retriever, self.confidence, query, today)
+        if answer.hit is not None:
+            outlets = answer_outlets(self._store, answer.hit, self._until(today))
+            answer = dataclasses.replace(answer, also_reported_by=outlets)
+        return answer, signals
 
     def stats(self) -> Stats:
         """How many articles and passages the index holds, and the newest article date
@@ -223,6 +318,38 @@ class NewsIndex:
         """The passage ids the vector index holds, sorted (equal to the stored passages',
         as of the latest commit of any process)."""
         return self._vectors.ids()
+
+    # -- retention ----------------------------------------------------------
+    def prune(
+        self, *, now: date | None = None, days: int | None = None, vacuum: bool = False
+    ) -> PruneReport:
+        """Delete the articles published (undated: read) more than `days` (default: the
+        configured `retention_days`; 0 keeps everything) before `now`, with their
+        passages, from SQLite, FTS5 and FAISS together; articles dated after `now` stay.
+
+        Crash-safe: each chunk of the prune is one transaction followed by a FAISS save
+        under the write lock (see storage.retention); a killed prune leaves a consistent
+        index and the next prune finishes it. Trims the log of deleted passages too. The
+        database reuses the space freed; `vacuum` also gives it back to the disk.
+        """
+        days = self.config.retention_days if days is None else days
+        if days < 0:
+            raise InputError(f"retention days must be 0 (keep all) or more, got {days}")
+        before = directory_bytes(self.path)
+        cutoff = ((now or date.today()) - timedelta(days=days)).isoformat() if days else ""
+        removed = prune_expired(self._store, self._vectors, cutoff) if cutoff else None
+        trim_deleted_log(self._store)
+        if vacuum:
+            vacuum_database(self.path / DB_FILE, self._vectors.lock)
+        truncate_wal(self.path / DB_FILE)
+        return PruneReport(
+            articles=removed.articles if removed else 0,
+            passages=removed.passages if removed else 0,
+            cutoff=cutoff,
+            bytes_before=before,
+            bytes_after=directory_bytes(self.path),
+            vacuumed=vacuum,
+        )
 
     # -- summaries ----------------------------------------------------------
     def summarize(
@@ -276,9 +403,38 @@ class NewsIndex:
         if not passages:
             return []
         matrix = np.vstack([stored[p.id] for p in passages])
+        story_of = self._store.stories_of(list(dict.fromkeys(p.article_id for p in passages)))
         return find_topics(
-            passages, matrix, threshold=self.profile.topic_threshold, max_topics=max_topics
+            passages,
+            matrix,
+            threshold=self.profile.topic_threshold,
+            max_topics=max_topics,
+            story_of=story_of,
         )
+
+    def latest(
+        self,
+        count: int = 10,
+        *,
+        topic: str | None = None,
+        days: int | None = None,
+        now: date | None = None,
+    ) -> list[StoryLine]:
+        """The `count` newest stories (articles of the last `days` before `now`; about
+        `topic` when given, by the hybrid search), one per story, newest first."""
+        from index.stories.reads import latest_stories
+
+        if count < 1:
+            raise InputError(f"count must be at least 1, got {count}")
+        today = now or date.today()
+        since, until = window_start(days, today), self._until(today)
+        topic = clip_question(topic or "") or None
+        if not topic:
+            return latest_stories(self._store, count, since=since, until=until)
+        query = parse_query(topic)
+        hits = self._retriever.search(query, k=SUMMARY_PASSAGES, now=today, since=since)
+        about = [h.passage.article_id for h in hits if h.dense >= self.profile.summary_min_dense]
+        return latest_stories(self._store, count, since=since, until=until, article_ids=about)
 
 
 def _progress_bar() -> Any:

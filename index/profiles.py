@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from index.models.embedders import MINILM, MPNET
 from index.search.confidence import Confidence
 from index.search.fusion import SearchSettings
+from index.stories.grouping import StorySettings
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class ModelProfile:
     confidence: Confidence = field(default_factory=Confidence)
     summary_min_dense: float = 0.3  # below this cosine a passage is not about the topic
     topic_threshold: float = 0.45  # average cosine at which articles make one story
+    stories: StorySettings = field(default_factory=StorySettings)  # grouping at ingest
 
 
 PROFILES = {

@@ -75,6 +75,8 @@ class Answer:
     hit: Hit | None
     highlight: tuple[int, int] | None = None  # char span of the answer sentence in the passage
     hits: tuple[Hit, ...] = field(default=(), repr=False)
+    # The other outlets of the answer's story (not its own), most articles first.
+    also_reported_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,20 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class PruneReport:
+    """What a prune removed, and the index directory's size on disk before and after."""
+
+    articles: int
+    passages: int
+    # Articles dated (undated: read) before this day (YYYY-MM-DD) were removed; "" when
+    # retention is off and nothing was.
+    cutoff: str
+    bytes_before: int
+    bytes_after: int
+    vacuumed: bool = False  # the database was rewritten to give the freed space back
+
+
+@dataclass(frozen=True)
 class Source:
     """A numbered source of a summary: citation [number] points here."""
 
@@ -96,6 +112,58 @@ class Source:
     source: str
     url: str
     published: str
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """A feed or article page the index follows (`Source` is a summary's citation).
+
+    Times are UTC ISO 8601 to the second ("" when it never happened). `failures`
+    counts consecutive failed polls; a failing source is polled later and later
+    (backoff) but never dropped.
+    """
+
+    url: str
+    kind: str  # "auto" until the first successful fetch says "feed" or "page"
+    title: str
+    every_s: int  # seconds between polls while it succeeds
+    added_at: str
+    next_poll_at: str = ""
+    last_polled_at: str = ""
+    last_success_at: str = ""
+    last_error: str = ""
+    failures: int = 0
+    articles: int = 0  # articles this source added or updated, all polls together
+    failure_announced: bool = False  # its failing was reported; reset when it succeeds
+
+
+@dataclass(frozen=True)
+class PolledArticle:
+    """An article a poll stored: what an announcement of a new story needs."""
+
+    article_id: int
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What polling one source did.
+
+    `backlog` is true for a source's first successful poll: what it added was already
+    published when the source was added, not news to announce. `error` is the one-line
+    reason the source failed ("" when it did not); `problems` are one-line reasons
+    single entries could not be read (the others were).
+    """
+
+    url: str
+    title: str = ""
+    added: tuple[PolledArticle, ...] = ()
+    updated: tuple[PolledArticle, ...] = ()  # stored before, text changed since
+    backlog: bool = False
+    error: str = ""
+    not_modified: bool = False  # the server answered 304: nothing changed
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,8 +203,26 @@ class Topic:
     outlets: int  # distinct non-empty sources
     newest: str  # latest non-empty published date, or ""
     keywords: tuple[str, ...]
+    stories: int = 0  # distinct stories among the articles: reports of one event count once
 
     @property
     def articles(self) -> int:
         """Number of articles in the topic."""
         return len(self.article_ids)
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One story (an event as reported by one or more outlets) as `latest` lists it.
+
+    Headline, link, outlet and date are those of its newest article with a headline
+    (the newest article when none has one); empty where unknown.
+    """
+
+    story_id: int
+    headline: str
+    url: str
+    outlet: str
+    published: str
+    also_reported_by: tuple[str, ...]  # the other outlets, most articles first
+    articles: int

@@ -73,6 +73,13 @@ class _Snowflakes:
         return str(next(self._counter))
 
 
+def _option_type(value: Any) -> int:
+    """The application-command option type Discord sends for `value`."""
+    if isinstance(value, bool):
+        return 5
+    return 4 if isinstance(value, int) else 3
+
+
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         status=status,
@@ -514,8 +521,16 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         """Dispatch an INTERACTION_CREATE for slash command `name`; returns its payload.
 
-        `options` maps option names to string values (type 3).
+        `options` maps option names to values: strings (type 3), integers (type 4) or
+        booleans (type 5). A `name` of two words ("sources add") runs that subcommand.
         """
+        typed = [
+            {"name": key, "type": _option_type(value), "value": value}
+            for key, value in (options or {}).items()
+        ]
+        command, _, sub = name.partition(" ")
+        if sub:
+            typed = [{"name": sub, "type": 1, "options": typed}]
         user = user or self.default_author
         channel_id = channel_id or self.channel_id
         interaction = {
@@ -540,12 +555,9 @@ class FakeDiscord:
             "guild_locale": "en-US",
             "data": {
                 "id": self._ids(),
-                "name": name,
+                "name": command,
                 "type": 1,
-                "options": [
-                    {"name": key, "type": 3, "value": value}
-                    for key, value in (options or {}).items()
-                ],
+                "options": typed,
             },
         }
         await self.dispatch("INTERACTION_CREATE", interaction)

@@ -6,6 +6,7 @@ import logging
 import math
 
 import discord
+from discord import app_commands
 
 from bot import render
 from index.errors import InputError
@@ -23,6 +24,19 @@ REPLY_PERMISSIONS = {
     "embed_links": "Embed Links",
     "read_message_history": "Read Message History",
 }
+
+
+NOT_OPERATOR_TEXT = (
+    "Only the bot's operators can change its sources: they feed every server I am in."
+)
+
+
+class NotOperator(app_commands.CheckFailure):
+    """The user may not change the bot's sources.
+
+    Defined here, not in the sources cog: discord.py loads an extension as a new module
+    object, so a class defined there would not be the one the tree's handler checks.
+    """
 
 
 def slow_down_text(retry_after: float) -> str:

@@ -1,4 +1,5 @@
-"""`/summary [topic] [days]` (cited extractive summary) and `/topics [days]` (main stories)."""
+"""`/summary [topic] [days]` (cited extractive summary), `/topics [days]` (main stories)
+and `/latest [count] [topic]` (the newest stories, one line each)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 SLASH_RATE = 3  # summaries and topic lists per user per minute: each reads many articles
 TOPIC_LIMIT = 200  # Discord enforces it on the option; the engine clips questions itself
+LATEST_DEFAULT = 10
+LATEST_MAX = 25  # one embed holds 25 lines of headline, outlet and date comfortably
 
 
 class Summaries(commands.Cog):
@@ -80,6 +83,26 @@ class Summaries(commands.Cog):
             return render.topics_embed(found, stats.newest, days=days)
 
         await self._respond(interaction, work, "/topics")
+
+    @app_commands.command(name="latest")
+    @app_commands.checks.cooldown(SLASH_RATE, 60.0, key=lambda i: i.user.id)
+    @app_commands.describe(
+        count="How many stories (default 10)",
+        topic="Only stories about this, e.g. 'hurricane'",
+    )
+    async def latest(
+        self,
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 1, LATEST_MAX] = LATEST_DEFAULT,
+        topic: app_commands.Range[str, 1, TOPIC_LIMIT] | None = None,
+    ) -> None:
+        """The newest stories, one line each, with links and outlets."""
+
+        def work() -> discord.Embed:
+            stories = self.engine.latest(count, topic=topic)
+            return render.latest_embed(stories, self.engine.stats().newest, topic=topic)
+
+        await self._respond(interaction, work, "/latest")
 
     async def _respond(
         self, interaction: discord.Interaction, work: Callable[[], discord.Embed], what: str

@@ -18,6 +18,7 @@ ACCEPTED_TYPES = frozenset(
         "application/xhtml+xml",
         "application/rss+xml",
         "application/atom+xml",
+        "application/rdf+xml",  # RSS 1.0
         "application/xml",
         "text/xml",
         "text/plain",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 from urllib.parse import urlparse
 
 from index.errors import InputError
@@ -42,27 +43,39 @@ def looks_like_feed(text: str) -> bool:
     return "<rss" in head or ("<feed" in head and "atom" in head) or "<rdf:rdf" in head
 
 
-def read_feed(text: str, *, origin: str = "") -> list[Article]:
-    """Return the feed's entries as articles; raise InputError, naming why, when none can
-    be read (a broken feed, or one without entries); a feed cut off after whole entries
-    keeps them."""
+def parse_feed(text: str, *, origin: str = "") -> Any:
+    """feedparser's reading of `text` (`.feed`, `.entries`, `.bozo`); InputError when
+    its parser fails on hostile markup."""
     import feedparser
 
     # As bytes in a stream: given a str, feedparser fetches it when it reads like a URL
     # and opens it when it names a file (what it would do with a str is this encoding).
     data = _CHARREF.sub(_valid_charref, replace_surrogates(text)).encode("utf-8")
     try:
-        parsed = feedparser.parse(io.BytesIO(data))
+        return feedparser.parse(io.BytesIO(data))
     except (ValueError, RecursionError) as exc:  # its loose parser on hostile markup
         raise InputError(f"{origin}: not a readable RSS/Atom feed ({exc})") from None
+
+
+def entry_text(entry: Any) -> tuple[str, str, str]:
+    """A feed entry's title, full content (content:encoded, Atom content; "" when
+    absent) and summary (description), as plain text."""
+    content = ""
+    if entry.get("content"):
+        content = " \n".join(_plain(part.get("value", "")) for part in entry.content)
+    return _plain(entry.get("title", "")), content, _plain(entry.get("summary", ""))
+
+
+def read_feed(text: str, *, origin: str = "") -> list[Article]:
+    """Return the feed's entries as articles; raise InputError, naming why, when none can
+    be read (a broken feed, or one without entries); a feed cut off after whole entries
+    keeps them."""
+    parsed = parse_feed(text, origin=origin)
     outlet = (parsed.feed.get("title") or "").strip()
     articles = []
     for entry in parsed.entries:
-        body = ""
-        if entry.get("content"):
-            body = " \n".join(_plain(part.get("value", "")) for part in entry.content)
-        body = body or _plain(entry.get("summary", ""))
-        title = _plain(entry.get("title", ""))
+        title, content, summary = entry_text(entry)
+        body = content or summary
         if not body and not title:
             continue
         link = clean_url(entry.get("link") or "")

@@ -37,12 +37,18 @@ headers and body: each socket operation gets only the time left, and the body
 loop checks the clock), a cap on the body counted both as received and once
 decompressed (gzip and deflate are inflated here with a bounded output, so a
 compression bomb stops at the cap in bounded memory), and a content-type check.
-Every failure is an InputError whose message is one line naming the URL.
+Every failure is a FetchError (an InputError) whose message is one line naming the
+URL; it tells an HTTP error status and a refusal apart for callers that retry.
+
+Conditional GET: `headers` are sent with every hop (If-None-Match,
+If-Modified-Since), and a 304 answer comes back as a `Fetched` with status 304 and
+no body; the validators a 2xx answer carries (ETag, Last-Modified) come back too.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpcore
@@ -53,7 +59,7 @@ from index.ingest.addresses import FetchFailure, Resolver, address_kind, system_
 from index.ingest.bodies import ACCEPTED_TYPES, looks_like_text, media_type, read_body
 from index.ingest.connections import NotVetted, PinnedBackend, pinned_client, time_left
 
-__all__ = ["MAX_BYTES", "Fetched", "address_kind", "fetch", "is_url"]
+__all__ = ["MAX_BYTES", "FetchError", "Fetched", "address_kind", "fetch", "is_url"]
 
 MAX_BYTES = 10 * 1024 * 1024
 DEADLINE_SECONDS = 30.0
@@ -70,6 +76,34 @@ class Fetched:
     url: str
     content_type: str
     body: bytes
+    status: int = 200  # 304: not modified since the validators sent (no body)
+    etag: str = ""  # as the server sent them, for the next conditional GET
+    last_modified: str = ""
+
+
+class FetchError(InputError):
+    """A fetch that failed: `status` is the HTTP status of an error answer (None when
+    there was none); `permanent` is true when asking again soon would fail the same way
+    (a refusal by the rules, a 4xx answer, a body over the cap), false for what may pass
+    (no answer in time, a dropped connection, a 5xx, 408 or 429)."""
+
+    def __init__(self, message: str, *, status: int | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.permanent = permanent
+
+
+_TRANSIENT_STATUS = frozenset({408, 425, 429})
+# FetchFailure reasons that may pass on another try; every other one is permanent.
+_TRANSIENT_REASONS = ("cannot resolve", "the connection closed")
+
+
+class _StatusFailure(FetchFailure):
+    """An HTTP error answer."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def is_url(value: str) -> bool:
@@ -100,12 +134,15 @@ def _fetch(
     end: float,
     max_bytes: int,
     max_redirects: int,
+    headers: Mapping[str, str],
 ) -> Fetched:
     current = _parse(url)
     vet(current, pins, allow_private, resolver, end)
     for _hop in range(max_redirects + 1):
         left = time_left(end, None, TimeoutError)
-        request = client.build_request("GET", current, timeout=httpx.Timeout(left))
+        request = client.build_request(
+            "GET", current, headers=dict(headers), timeout=httpx.Timeout(left)
+        )
         response = client.send(request, stream=True)
         try:
             status = response.status_code
@@ -128,8 +165,13 @@ def _fetch(
                     raise FetchFailure(("refused: " if refused else "") + hop + reason) from None
                 current = target
                 continue
+            etag = response.headers.get("etag", "")
+            modified = response.headers.get("last-modified", "")
+            if status == 304:
+                return Fetched(str(current), "", b"", 304, etag, modified)
             if not 200 <= status < 300:
-                raise FetchFailure(f"HTTP {status} {response.reason_phrase}".rstrip())
+                reason = _show(response.reason_phrase, 60)
+                raise _StatusFailure(f"HTTP {status} {reason}".rstrip(), status)
             media = media_type(response)
             if media and media not in ACCEPTED_TYPES:
                 raise FetchFailure(
@@ -138,7 +180,7 @@ def _fetch(
             body = read_body(response, max_bytes, end)
             if not media and not looks_like_text(body):
                 raise FetchFailure("refused: no content type, and the body is not text")
-            return Fetched(url=str(current), content_type=media, body=body)
+            return Fetched(str(current), media, body, status, etag, modified)
         finally:
             response.close()
     raise FetchFailure(f"more than {max_redirects} redirects")
@@ -153,17 +195,25 @@ def fetch(
     max_redirects: int = MAX_REDIRECTS,
     resolver: Resolver | None = None,
     network_backend: httpcore.NetworkBackend | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Fetched:
-    """GET `url`, following redirects; raise InputError with a one-line reason on any
-    failure or refusal (see the module docstring for the rules).
+    """GET `url`, following redirects; raise FetchError (an InputError) with a one-line
+    reason on any failure or refusal (see the module docstring for the rules).
 
-    `deadline` bounds the whole fetch in seconds. `resolver` and `network_backend`
-    (what finally opens sockets, to the checked addresses only) are for tests.
+    `deadline` bounds the whole fetch in seconds. `headers` are added to every request
+    (conditional GET); a value with a control character is refused. `resolver` and
+    `network_backend` (what finally opens sockets, to the checked addresses only) are
+    for tests.
     """
     shown = _show(url)
     end = time.monotonic() + deadline
     pins: dict[str, tuple[str, ...]] = {}
     backend = PinnedBackend(network_backend or httpcore.SyncBackend(), pins, end)
+    extra = dict(headers or {})
+    for name, value in extra.items():
+        if not (name + value).isprintable() or not (name + value).isascii():
+            reason = f"request header {_show(name, 40)} is not plain text"
+            raise FetchError(f"{shown}: refused: {reason}", permanent=True)
     try:
         with pinned_client(backend, deadline) as client:
             return _fetch(
@@ -175,20 +225,27 @@ def fetch(
                 end,
                 max_bytes,
                 max_redirects,
+                extra,
             )
     except FetchFailure as exc:
-        raise InputError(f"{shown}: {exc}") from None
+        status = exc.status if isinstance(exc, _StatusFailure) else None
+        if status is not None:
+            permanent = status < 500 and status not in _TRANSIENT_STATUS
+        else:
+            permanent = not str(exc).startswith(_TRANSIENT_REASONS)
+        raise FetchError(f"{shown}: {exc}", status=status, permanent=permanent) from None
     except (TimeoutError, httpx.TimeoutException, httpcore.TimeoutException):
-        raise InputError(f"{shown}: timed out: no complete answer within {deadline:g} s") from None
+        raise FetchError(f"{shown}: timed out: no complete answer within {deadline:g} s") from None
     except NotVetted as exc:
-        raise InputError(f"{shown}: refused: {exc}") from None
+        raise FetchError(f"{shown}: refused: {exc}", permanent=True) from None
     except (
         httpx.InvalidURL,
         httpcore.UnsupportedProtocol,
         httpcore.LocalProtocolError,
         ValueError,  # with UnicodeError: httpx parses a redirect's Location even unfollowed
     ) as exc:
-        raise InputError(f"{shown}: not a valid address ({_show(str(exc), 120)})") from None
+        reason = _show(str(exc), 120)
+        raise FetchError(f"{shown}: not a valid address ({reason})", permanent=True) from None
     except (
         httpx.HTTPError,
         httpx.StreamError,
@@ -198,4 +255,4 @@ def fetch(
         OSError,
     ) as exc:
         reason = _show(str(exc), 160) or type(exc).__name__
-        raise InputError(f"{shown}: cannot fetch ({reason})") from None
+        raise FetchError(f"{shown}: cannot fetch ({reason})") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from index.errors import InputError
+from index.ingest.canonical import host_name, trusted_canonical
 from index.ingest.urls import clean_url
 from index.records import Article
 from index.text.dates import parse_date
@@ -15,6 +16,10 @@ MAX_HTML_ELEMENTS = 50_000
 
 def read_html(html: str, *, url: str = "", origin: str = "") -> list[Article]:
     """Return the page's main article, or [] when no article text can be found.
+
+    Its URL is the canonical one the page claims (`<link rel=canonical>`, `og:url`)
+    when that is on the site of `url`, the address it was fetched from (see
+    `canonical.trusted_canonical`); else `url`.
 
     Raises InputError for a page of more than MAX_HTML_ELEMENTS elements, or one that
     trafilatura fails on.
@@ -50,12 +55,18 @@ def read_html(html: str, *, url: str = "", origin: str = "") -> list[Article]:
     text = (data.get("text") or "").strip()
     if not text:
         return []
+    claimed = clean_url(data.get("url") or "")
+    page_url = trusted_canonical(claimed, url)
+    sitename = (data.get("sitename") or "").strip()
+    if claimed and page_url != claimed and sitename.casefold() == host_name(claimed):
+        sitename = ""  # trafilatura's stand-in for a missing name: the refused claim's host
+    hostname = host_name(page_url) if page_url else (data.get("hostname") or "")
     return [
         Article(
             title=(data.get("title") or "").strip(),
             text=text,
-            source=(data.get("sitename") or data.get("hostname") or "").strip(),
-            url=clean_url(data.get("url") or "") or clean_url(url),
+            source=sitename or hostname.strip(),
+            url=page_url,
             published=parse_date(data.get("date") or ""),
             origin=origin,
         )

@@ -7,9 +7,25 @@ import re
 
 from index.records import Article
 
-# Query parameters that only say where a reader came from; the others can name the
-# article itself ("news.php?id=123"), so they stay in its identity.
-_TRACKING = re.compile(r"utm_\w*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|smid", re.IGNORECASE)
+# Query parameters that only say where a reader came from (campaign tags, ad and social
+# click ids, newsletter ids); the others can name the article itself ("news.php?id=123"),
+# so they stay in its identity.
+_TRACKING = re.compile(
+    r"utm_\w*|fbclid|gclid|gclsrc|dclid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid|ocid|cmpid"
+    r"|smid|_ga|_gl|mkt_tok|wt\.mc_id|wt\.mc_ev",
+    re.IGNORECASE,
+)
+
+
+def without_tracking(url: str) -> str:
+    """`url` with its tracking query parameters removed (the "?" too when none is left);
+    the other parameters keep their order and the fragment stays."""
+    base, hash_mark, fragment = url.partition("#")
+    path, question, query = base.partition("?")
+    if not question:
+        return url
+    kept = [p for p in query.split("&") if p and not _TRACKING.fullmatch(p.split("=")[0])]
+    return path + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
 
 
 def article_key(article: Article) -> str:
@@ -19,9 +35,9 @@ def article_key(article: Article) -> str:
     parameters, and is lower-cased.
     """
     if article.url:
-        base, _, query = article.url.strip().partition("#")[0].partition("?")
-        kept = [p for p in query.split("&") if p and not _TRACKING.fullmatch(p.split("=")[0])]
-        url = base.rstrip("/") + ("?" + "&".join(kept) if kept else "")
+        url = without_tracking(article.url.strip().partition("#")[0])
+        base, question, query = url.partition("?")
+        url = base.rstrip("/") + question + query
         return "url:" + re.sub(r"^https?://(www\.)?", "", url.lower())
     return "sha:" + content_hash(article)
 

@@ -20,24 +20,35 @@ Holding the lock from the transaction to the save keeps other writers from
 committing in between, so the saved file is exactly the database as of this commit.
 Questions take neither lock: they read SQLite (WAL: never blocked by a writer) and
 the in-memory index, which changes for milliseconds per batch.
+
+Stories: before taking the lock, each new article's lead (first passage) is searched
+in the vector index and compared with the leads of what it finds and of the batch's
+earlier articles (`index.stories`); the commit then stores each article in the story
+it joins. An article replaced in place keeps its story. The search sees the index as
+of the last sync: an article another process commits meanwhile may start a story of
+its own beside an equal one, never corrupt one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
 
-from index.ingest.identity import article_key, content_hash
+from index.ingest.identity import article_key, content_hash, without_tracking
 from index.models.embedders import Embedder
 from index.records import Article, Problem
 from index.storage.store import NewPassage, Store
 from index.storage.vectors import SharedVectors
+from index.stories.candidates import NewLead, find_joins
+from index.stories.grouping import Join, StorySettings
 from index.text.chunker import chunk_text
 
 EMBED_BATCH = 256  # passages embedded and committed together
+_STORIES = StorySettings()
 
 
 @dataclass(frozen=True)
@@ -79,10 +90,18 @@ class IngestPipeline:
     """Writes articles into one store and its vector index."""
 
     def __init__(
-        self, store: Store, vectors: SharedVectors, embedder: Embedder, passage_tokens: int
+        self,
+        store: Store,
+        vectors: SharedVectors,
+        embedder: Embedder,
+        passage_tokens: int,
+        *,
+        stories: StorySettings | None = _STORIES,
     ) -> None:
+        """`stories` None: every article its own story (what grouping is measured against)."""
         self.store, self.vectors = store, vectors
         self.embedder, self.passage_tokens = embedder, passage_tokens
+        self.stories = stories
 
     def ingest(
         self, items: Iterable[Article | Problem], progress: Progress | None = None
@@ -117,6 +136,9 @@ class IngestPipeline:
 
     def _prepare(self, article: Article, seen: set[str]) -> _Pending | None:
         """The article chunked, or None when it is a repeat, unchanged or empty."""
+        clean = without_tracking(article.url)
+        if clean != article.url:  # the link shown, like the key, without who-sent-you
+            article = replace(article, url=clean)
         key, digest = article_key(article), content_hash(article)
         if key in seen:
             return None
@@ -141,14 +163,15 @@ class IngestPipeline:
         transaction and publish it to the vector index."""
         texts = [text for p in pending for text in p.chunks]
         matrix = self.embedder.encode(texts)
+        starts = np.cumsum([0] + [len(p.chunks) for p in pending[:-1]])
+        joins = self._group(pending, matrix[starts])
         batch = _Tally()
         with self.vectors.lock.hold():
             with self.store.transaction():
-                row = 0
-                for p in pending:
-                    vectors = matrix[row : row + len(p.chunks)]
-                    row += len(p.chunks)
-                    self._store_one(p, vectors, batch)
+                stories: list[int | None] = []  # the story of each article stored so far
+                for p, start, join in zip(pending, starts, joins, strict=True):
+                    vectors = matrix[start : start + len(p.chunks)]
+                    stories.append(self._store_one(p, vectors, batch, _story(join, stories)))
             self.vectors.publish()
         tally.added += batch.added
         tally.updated += batch.updated
@@ -157,20 +180,49 @@ class IngestPipeline:
         if progress is not None:
             progress.update(len(texts))
 
-    def _store_one(self, p: _Pending, vectors: np.ndarray, batch: _Tally) -> None:
-        """Store one article inside the batch's transaction, looking again at what is
-        stored now: another process may have stored this article since `_prepare`."""
+    def _group(self, pending: list[_Pending], leads: np.ndarray) -> list[Join | None]:
+        """The story each pending article joins (None: a new one); no lock held."""
+        if self.stories is None:
+            return [None] * len(pending)
+        new = [NewLead(p.article.title, p.article.published, p.chunks[0]) for p in pending]
+        today = datetime.now(UTC).date()  # the day `ingested_at` records
+        return find_joins(self.store, self.vectors, new, leads, self.stories, today)
+
+    def _store_one(
+        self, p: _Pending, vectors: np.ndarray, batch: _Tally, story: int | None
+    ) -> int | None:
+        """Store one article in `story` (None: its own) inside the batch's transaction,
+        looking again at what is stored now: another process may have stored this
+        article since `_prepare`. Return the story it is in (None when not stored)."""
         existing = self.store.find_article(p.key)
         if existing is not None and existing[1] == p.digest:
             batch.skipped += 1
-            return
+            return self.store.story_of(existing[0])
         if existing is None and not p.article.url and self.store.has_content(p.digest):
             batch.skipped += 1
-            return
+            return None
         if existing is not None:
+            story = self.store.story_of(existing[0])  # updated in place: same story
             self.store.delete_article(existing[0])
             batch.updated += 1
         else:
             batch.added += 1
         new = [NewPassage(position=i, text=t, vector=vectors[i]) for i, t in enumerate(p.chunks)]
-        batch.passages += len(self.store.add_article(p.article, p.key, p.digest, new))
+        batch.passages += len(
+            self.store.add_article(p.article, p.key, p.digest, new, story_id=story)
+        )
+        return story if story is not None else self._stored_id(p.key)  # a new story
+
+    def _stored_id(self, key: str) -> int:
+        found = self.store.find_article(key)
+        assert found is not None, "an article just added inside this transaction"
+        return found[0]
+
+
+def _story(join: Join | None, stories: list[int | None]) -> int | None:
+    """The story id a join names, now that the batch's earlier articles are stored."""
+    if join is None:
+        return None
+    if join.batch_index is not None:
+        return stories[join.batch_index]
+    return join.story_id

@@ -49,8 +49,9 @@ def _migrate_2(db: sqlite3.Connection) -> None:
     and the log of deleted passages that lets another process drop them from its FAISS
     index without reading every id (see `Store.changes_since`).
 
-    The log is never pruned: a process may be any number of generations behind, and
-    a row is two integers per replaced passage, little beside the passage it replaced.
+    Each prune trims the log to the deletions since the previous prune, recording the
+    floor in `meta` (see storage.retention); a process whose vectors are older than
+    the floor compares id sets instead of reading the log.
     """
     _run_script(
         db,

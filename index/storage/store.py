@@ -29,6 +29,7 @@ from index.errors import StoreError
 from index.records import Article, Passage, Stats
 from index.storage.fts import LexicalReads
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from index.storage.story_rows import StoryRows
 from index.storage.vector_rows import VectorRows, generation_of
 
 
@@ -54,7 +55,7 @@ _PASSAGE_SELECT = """
 """
 
 
-class Store(LexicalReads, VectorRows):
+class Store(LexicalReads, VectorRows, StoryRows):
     """Thread-safe access to the index database.
 
     Two connections, each with its lock: one writes (transactions, meta), one reads.

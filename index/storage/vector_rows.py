@@ -20,11 +20,27 @@ class VectorChanges:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     deleted: list[int] = field(default_factory=list)  # passage ids deleted since
     count: int = -1  # passages in the database at `generation` (-1: nothing changed)
+    # When the log of deletions was trimmed past the generation asked about (see
+    # storage.retention), `deleted` is incomplete: instead, every passage id up to
+    # `after_id` still stored, sorted; the holder drops the ids it holds that are not here.
+    kept: np.ndarray | None = None
+
+
+# The generation up to which `deleted_passages` rows may have been dropped (meta key).
+DELETED_LOG_FLOOR = "deleted_log_floor"
 
 
 def generation_of(db: sqlite3.Connection) -> int:
     """The generation recorded in the database (0 before the first commit)."""
     row = db.execute("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def deleted_log_floor(db: sqlite3.Connection) -> int:
+    """The generation up to which the log of deleted passages was trimmed (0: never)."""
+    row = db.execute(
+        "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", (DELETED_LOG_FLOOR,)
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -78,7 +94,8 @@ class VectorRows:
 
         One read transaction, so the generation, the rows and the count agree. Passage
         ids grow with every commit (AUTOINCREMENT, one writer at a time), so a holder of
-        every passage up to `after_id` needs only the rows above it.
+        every passage up to `after_id` needs only the rows above it. When the log of
+        deletions no longer reaches back to `generation`, `kept` replaces `deleted`.
         """
         with self._snapshot() as db:
             now = generation_of(db)
@@ -87,13 +104,21 @@ class VectorRows:
             rows = db.execute(
                 "SELECT id, vector FROM passages WHERE id > ? ORDER BY id", (after_id,)
             ).fetchall()
-            deleted = [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM deleted_passages WHERE generation > ? ORDER BY id",
-                    (generation,),
-                )
-            ]
+            kept = None
+            if generation < deleted_log_floor(db):
+                deleted = []
+                held = db.execute(
+                    "SELECT id FROM passages WHERE id <= ? ORDER BY id", (after_id,)
+                ).fetchall()
+                kept = np.fromiter((r[0] for r in held), dtype=np.int64, count=len(held))
+            else:
+                deleted = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT id FROM deleted_passages WHERE generation > ? ORDER BY id",
+                        (generation,),
+                    )
+                ]
             count = int(db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = (
@@ -101,7 +126,7 @@ class VectorRows:
             if rows
             else np.zeros((0, 0), dtype=np.float32)
         )
-        return VectorChanges(now, ids, vectors, deleted, count)
+        return VectorChanges(now, ids, vectors, deleted, count, kept)
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:

@@ -186,7 +186,9 @@ class SharedVectors(VectorIndex):
       for `stats` never reads the FAISS file.
     - Fresh: before each search one indexed SELECT compares the database's generation
       with the one held; when another process committed, only what changed is read
-      (`Store.changes_since`: passages above the highest id held, ids deleted since).
+      (`Store.changes_since`: passages above the highest id held, ids deleted since;
+      a process so far behind that the deletions log was trimmed past it compares
+      its ids with the stored ones instead, see storage.retention).
     - Concurrent: a question never waits for an ingest of its own process. Embedding
       happens outside every lock; the in-memory index changes under `_sync_lock`
       (one changer at a time) and, for the few milliseconds of each add or remove,
@@ -265,7 +267,12 @@ class SharedVectors(VectorIndex):
         changes = self.store.changes_since(self._generation, self._max_id)
         if changes.generation == self._generation:
             return
-        gone = [i for i in changes.deleted if i <= self._max_id]
+        if changes.kept is not None:  # the deletions log was trimmed past our generation
+            with self._faiss_lock:
+                held = VectorIndex.ids(self)
+            gone = np.setdiff1d(held, changes.kept).tolist()
+        else:
+            gone = [i for i in changes.deleted if i <= self._max_id]
         with self._faiss_lock:
             VectorIndex.remove(self, gone)
             VectorIndex.add(self, changes.ids, changes.vectors)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -37,13 +38,15 @@ def find_topics(
     max_topics: int = 10,
     min_articles: int = 1,
     seed: int = 0,
+    story_of: Mapping[int, int] | None = None,
 ) -> list[Topic]:
     """Group the articles of `passages` (rows of unit `vectors`, same order) into topics.
 
     Two groups are joined while their average article-to-article cosine is at
-    least `threshold`. Topics come largest first, then newest, then by label;
-    at most `max_topics`, each with at least `min_articles` articles. The
-    same input always gives the same topics.
+    least `threshold`. Topics come with the most stories first (`story_of` maps an
+    article id to its story; an article missing from it is a story of its own), then
+    the most articles, then newest, then by label; at most `max_topics`, each with at
+    least `min_articles` articles. The same input always gives the same topics.
     """
     if len(passages) != len(vectors):
         raise ValueError(f"{len(passages)} passages but {len(vectors)} vectors")
@@ -64,8 +67,10 @@ def find_topics(
     for label in sorted(set(labels)):
         group = [a for a in range(len(article_ids)) if labels[a] == label]
         if len(group) >= min_articles:
-            topics.append(_topic(group, article_ids, members, matrix, passages, document_freq))
-    topics.sort(key=lambda t: (-t.articles, _negate(t.newest), t.label))
+            topic = _topic(group, article_ids, members, matrix, passages, document_freq)
+            stories = {(story_of or {}).get(a, -a) for a in topic.article_ids}
+            topics.append(replace(topic, stories=len(stories)))
+    topics.sort(key=lambda t: (-t.stories, -t.articles, _negate(t.newest), t.label))
     return topics[:max_topics]
 
 

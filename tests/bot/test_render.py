@@ -239,7 +239,9 @@ def test_summary_with_many_sources_stays_within_limits() -> None:
     assert len(embed) <= render.EMBED_TOTAL_LIMIT
 
 
-def make_topic(label: str, articles: int = 2, outlets: int = 1, newest: str = "") -> Topic:
+def make_topic(
+    label: str, articles: int = 2, outlets: int = 1, newest: str = "", stories: int = 0
+) -> Topic:
     return Topic(
         label=label,
         article_ids=tuple(range(articles)),
@@ -247,21 +249,27 @@ def make_topic(label: str, articles: int = 2, outlets: int = 1, newest: str = ""
         outlets=outlets,
         newest=newest,
         keywords=("bridge",),
+        stories=stories or articles,
     )
 
 
 def test_topics_embed_lists_counts_and_only_known_dates() -> None:
     embed = payload(
         render.topics_embed(
-            [make_topic("Bridge *reopens*", 3, 2, "2025-06-02"), make_topic("Dam", 1, 0)],
+            [
+                make_topic("Bridge *reopens*", 3, 2, "2025-06-02", stories=2),
+                make_topic("Dam", 1, 0),
+            ],
             newest="2025-06-02",
             days=7,
         )
     )
     assert embed["title"] == "Main stories (last 7 days)"
     lines = embed["description"].splitlines()
-    assert lines[0] == "**1.** Bridge \\*reopens\\* — 3 articles, 2 outlets, newest 2025-06-02"
-    assert lines[1] == "**2.** Dam — 1 article"
+    assert lines[0] == (
+        "**1.** Bridge \\*reopens\\* — 2 stories (3 articles), 2 outlets, newest 2025-06-02"
+    )
+    assert lines[1] == "**2.** Dam — 1 story"
 
 
 def test_topics_embed_with_many_long_labels_fits() -> None:
@@ -269,3 +277,70 @@ def test_topics_embed_with_many_long_labels_fits() -> None:
     embed = render.topics_embed(topics)
     assert len(embed.description) <= render.DESCRIPTION_LIMIT
     assert len(embed) <= render.EMBED_TOTAL_LIMIT
+
+
+def test_the_answer_names_the_other_outlets_of_its_story_once() -> None:
+    from dataclasses import replace
+
+    answer = replace(
+        make_answer(also_in=("Wire B",)),
+        also_reported_by=("Wire B", "AP", "Reuters", "[x](https://evil.example)", "BBC"),
+    )
+    fields = {f.name: f.value for f in render.answer_embed(answer).fields}
+    # Wire B already shows as an outlet of the same text; the rest, escaped, 3 then a count.
+    assert (
+        fields["Also reported by"]
+        == "AP, Reuters, \\[x\\]\\(https:\u200b//evil.example\\) and 1 more"
+    )
+    alone = render.answer_embed(replace(make_answer(), also_reported_by=("Example News",)))
+    assert "Also reported by" not in {f.name for f in alone.fields}
+
+
+def test_latest_embed_lists_one_line_per_story() -> None:
+    from index.records import StoryLine
+
+    stories = [
+        StoryLine(1, "Dam *opens*", "https://a.example/dam", "Wire A", "2025-06-02", ("B", "C"), 3),
+        StoryLine(2, "", "", "", "", (), 1),
+    ]
+    embed = payload(render.latest_embed(stories, "2025-06-02", topic="dam"))
+    assert embed["title"] == "Latest stories: dam"
+    assert embed["description"].splitlines() == [
+        "**1.** [Dam \\*opens\\*](https://a.example/dam) — Wire A, 2025-06-02"
+        " · also reported by B and C",
+        "**2.** Untitled",
+    ]
+    empty = payload(render.latest_embed([], "", topic="dam"))
+    assert "not read any news about dam" in empty["description"]
+
+
+def test_sources_embed_shows_each_sources_health() -> None:
+    from index.records import FeedSource
+
+    ok = FeedSource(
+        "https://wire.example/feed",
+        "feed",
+        "Wire <@1>",
+        1800,
+        "2025-06-01T00:00:00+00:00",
+        last_success_at="2025-06-02T09:30:00+00:00",
+        articles=12,
+    )
+    failing = FeedSource(
+        "https://gone.example/rss",
+        "auto",
+        "",
+        3600,
+        "2025-06-01T00:00:00+00:00",
+        last_error="HTTP 404 Not Found",
+        failures=4,
+    )
+    lines = payload(render.sources_embed([ok, failing]))["description"].splitlines()
+    assert lines[0] == (
+        "**1.** [Wire \\<@1\\>](https://wire.example/feed) — ✅ ok · last success "
+        "2025-06-02 09:30 UTC · 12 articles · every 30 min"
+    )
+    assert "⚠️ failing (4 in a row: HTTP 404 Not Found)" in lines[1]
+    assert "last success never" in lines[1] and "every 1 h" in lines[1]
+    notice = render.failing_source_text(failing)
+    assert "failed 4 times in a row" in notice and "HTTP 404" in notice

@@ -15,7 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from index.records import Answer, Hit, Passage, Source, Summary, SummaryLine, Topic
+from index.records import (
+    Answer,
+    FeedSource,
+    Hit,
+    Passage,
+    Source,
+    StoryLine,
+    Summary,
+    SummaryLine,
+    Topic,
+)
 from tests.bot.test_render_safety import live_markup, unsafe_markup, within_limits
 
 SHORT_EXAMPLES = 200
@@ -156,7 +166,8 @@ def answers(draw: st.DrawFn, abstained: bool = False) -> Answer:
         start = draw(st.integers(0, len(text)))
         highlight = (start, draw(st.integers(start, len(text))))
     confidence = draw(st.floats(0, 1))
-    return Answer("q", abstained, confidence, hit, highlight, (hit,))
+    also = tuple(draw(st.lists(TEXT, max_size=8)))
+    return Answer("q", abstained, confidence, hit, highlight, (hit,), also_reported_by=also)
 
 
 @st.composite
@@ -187,6 +198,40 @@ def topic_lists(draw: st.DrawFn) -> list[Topic]:
     ]
 
 
+@st.composite
+def story_lines(draw: st.DrawFn) -> list[StoryLine]:
+    return [
+        StoryLine(
+            story_id=n,
+            headline=draw(TEXT),
+            url=draw(URL),
+            outlet=draw(TEXT),
+            published=draw(DATE),
+            also_reported_by=tuple(draw(st.lists(TEXT, max_size=5))),
+            articles=draw(st.integers(1, 50)),
+        )
+        for n in range(draw(st.integers(0, 12)))
+    ]
+
+
+@st.composite
+def feed_sources(draw: st.DrawFn) -> list[FeedSource]:
+    return [
+        FeedSource(
+            url=draw(URL),
+            kind="feed",
+            title=draw(TEXT),
+            every_s=draw(st.integers(60, 604_800)),
+            added_at="2025-08-18T10:00:00+00:00",
+            last_success_at=draw(st.sampled_from(["", "2025-08-18T10:30:00+00:00"])),
+            last_error=draw(TEXT),
+            failures=draw(st.integers(0, 40)),
+            articles=draw(st.integers(0, 100_000)),
+        )
+        for _ in range(draw(st.integers(0, 12)))
+    ]
+
+
 NEWEST = st.one_of(st.just(""), st.just("2025-08-18"))
 DAYS = st.one_of(st.none(), st.integers(1, 365))
 
@@ -214,6 +259,24 @@ def check_summary(summary: Summary, newest: str, days: int | None) -> None:
 
 def check_topics(topics: list[Topic], newest: str, days: int | None) -> None:
     assert_safe(render.topics_embed(topics, newest, days), [])
+
+
+def unsafe_text(text: str, urls: list[str]) -> list[str]:
+    """Live markup in a plain message other than a link to one of `urls` (clean)."""
+    return unsafe_markup(discord.Embed(description=text), urls)
+
+
+def check_latest(stories: list[StoryLine], newest: str, topic: str) -> None:
+    assert_safe(render.latest_embed(stories, newest, topic or None), [s.url for s in stories])
+
+
+def check_sources(sources: list[FeedSource]) -> None:
+    urls = [s.url for s in sources]
+    assert_safe(render.sources_embed(sources), urls)
+    for source in sources[:3]:  # the texts sent as plain messages
+        for text in (render.failing_source_text(source), render.source_added_text(source)):
+            assert len(text) <= render.MESSAGE_LIMIT
+            assert unsafe_text(text, urls) == []
 
 
 ESCAPED = set("\\*_~`|>[]()<#-+.")
@@ -252,3 +315,5 @@ test_abstain_embed, test_abstain_embed_long = _property(
 test_summary_embed, test_summary_embed_long = _property(check_summary, summaries(), NEWEST, DAYS)
 test_topics_embed, test_topics_embed_long = _property(check_topics, topic_lists(), NEWEST, DAYS)
 test_escape, test_escape_long = _property(check_escape, TEXT)
+test_latest_embed, test_latest_embed_long = _property(check_latest, story_lines(), NEWEST, TEXT)
+test_sources_embed, test_sources_embed_long = _property(check_sources, feed_sources())

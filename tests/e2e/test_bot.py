@@ -80,6 +80,9 @@ class SpyEngine:
         assert now is None, LEAVES_NOW_TO_ENGINE
         return self.engine.topics(days=days)
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)  # sources, polls, prunes: passed through
+
     async def wait_answered(self, count: int, timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout):
             while len(self.questions) < count:
@@ -92,6 +95,12 @@ class BrokenEngine:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise self.error
+
+        return fail  # sources, polls, prunes: they fail too
 
     def answer(self, question: str, *, now: date | None = None) -> Answer:
         raise self.error
@@ -209,7 +218,17 @@ async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEn
         put = await server.wait_for_request(
             "PUT", rf"/applications/{server.app_id}/guilds/{server.guild_id}/commands"
         )
-    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
+    assert sorted(c["name"] for c in put.json) == [
+        "ask",
+        "help",
+        "ingest",
+        "latest",
+        "sources",
+        "summary",
+        "topics",
+    ]
+    sources = next(c for c in put.json if c["name"] == "sources")
+    assert sorted(o["name"] for o in sources["options"]) == ["add", "list", "remove"]
     ask = next(c for c in put.json if c["name"] == "ask")
     assert [o["name"] for o in ask["options"]] == ["question"]
     assert not server.find_requests("PUT", r"/applications/\d+/commands")  # no global sync
@@ -235,7 +254,17 @@ async def test_without_dev_guild_or_sync_global_nothing_is_synced(
 async def test_sync_global_registers_commands_globally(server: FakeDiscord, spy: SpyEngine) -> None:
     async with run(server, spy, dev_guild_id=None, sync_global=True):
         put = await server.wait_for_request("PUT", rf"/applications/{server.app_id}/commands")
-    assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
+    assert sorted(c["name"] for c in put.json) == [
+        "ask",
+        "help",
+        "ingest",
+        "latest",
+        "sources",
+        "summary",
+        "topics",
+    ]
+    sources = next(c for c in put.json if c["name"] == "sources")
+    assert sorted(o["name"] for o in sources["options"]) == ["add", "list", "remove"]
     assert not server.find_requests("PUT", r"/applications/\d+/guilds/\d+/commands")
 
 
@@ -248,7 +277,17 @@ async def test_dev_guild_and_sync_global_sync_both(server: FakeDiscord, spy: Spy
             "PUT", rf"/applications/{server.app_id}/commands"
         )
     for put in (guild, everywhere):
-        assert sorted(c["name"] for c in put.json) == ["ask", "help", "summary", "topics"]
+        assert sorted(c["name"] for c in put.json) == [
+            "ask",
+            "help",
+            "ingest",
+            "latest",
+            "sources",
+            "summary",
+            "topics",
+        ]
+    sources = next(c for c in put.json if c["name"] == "sources")
+    assert sorted(o["name"] for o in sources["options"]) == ["add", "list", "remove"]
 
 
 async def test_failed_command_sync_is_logged_and_the_bot_still_answers(
@@ -417,7 +456,8 @@ async def test_engine_failure_gives_short_errors_and_is_logged(
 ) -> None:
     engine = BrokenEngine(RuntimeError("disk on fire"))
     with caplog.at_level(logging.ERROR, logger="bot"):
-        async with run(server, engine):
+        # No background polls: their failures would be logged too (tested elsewhere).
+        async with run(server, engine, poll_sources=False):
             # Each from another user: the bot would drop a repeat before the engine.
             asked = await mention(server, BRIDGE_QUESTION)
             reply = await reply_to(server, asked)
@@ -659,7 +699,10 @@ async def test_real_model_topics_and_summary_of_a_listed_topic(
         asked = await server.send_interaction("summary", {"topic": label})
         summary_reply = await server.wait_for_request("POST", rf"/webhooks/\d+/{asked['token']}")
     topics_embed = only_embed(topics_reply)
-    assert "3 articles, 1 outlet" in topics_embed["description"]
+    first = seed_index.topics()[0]
+    stories = f"{first.stories} stor{'ies' if first.stories != 1 else 'y'}"
+    assert first.articles == 3 and stories in topics_embed["description"]
+    assert "1 outlet" in topics_embed["description"]
     summary_embed = only_embed(summary_reply)
     assert "[1]" in summary_embed["description"] and "[2]" in summary_embed["description"]
     for noise in ("Advertisement", "Getty Images", "Try Our AI Features"):

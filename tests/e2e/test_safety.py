@@ -60,6 +60,15 @@ class SlowEngine:
     def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]:
         return []
 
+    def sources(self) -> list[Any]:
+        return []  # follows nothing: the background polls find nothing due
+
+    def poll(self, **_: Any) -> list[Any]:
+        return []
+
+    def sources_to_announce(self) -> list[Any]:
+        return []
+
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeDiscord]:

@@ -37,7 +37,17 @@ def test_ingest_then_ask_in_an_empty_folder_with_no_config(
     assert "Gaza Humanitarian Foundation" in reply["passage"]
     assert reply["title"].startswith("Israel's growing frustration")
     assert reply["source"] == "The Hill" and reply["url"] == "" and reply["published"] == ""
-    assert set(reply) == {"abstained", "passage", "title", "source", "url", "published", "score"}
+    assert set(reply) == {
+        "abstained",
+        "passage",
+        "title",
+        "source",
+        "url",
+        "published",
+        "score",
+        "also_reported_by",
+    }
+    assert reply["also_reported_by"] == []  # the page's other articles are other stories
 
     code, out, _ = _run(capsys, "ask", "How tall is Mount Everest?")
     assert code == 0 and "I don't know" in out

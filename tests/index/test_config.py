@@ -70,3 +70,36 @@ def test_token_only_from_environment(monkeypatch):
     monkeypatch.setenv("DISCORD_TOKEN", " abc ")
     assert discord_token() == "abc"
     assert parse_config({"discord": {"answer_channels": [1, 2]}}).discord.answer_channels == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"index": {"retention_days": -1}}, "retention_days"),
+        ({"sources": {"poll_minutes": 0}}, "poll_minutes"),
+        ({"sources": {"parallel_fetches": 0}}, "parallel_fetches"),
+        ({"sources": {"host_interval_s": -0.5}}, "host_interval_s"),
+        ({"sources": {"host_interval_s": "1s"}}, "must be a number"),
+        ({"discord": {"operators": ["me"]}}, "list of integer ids"),
+        ({"discord": {"operators_channel_id": "news"}}, "integer id"),
+    ],
+)
+def test_source_and_retention_settings_are_checked(data, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data)
+
+
+def test_source_settings_are_read():
+    config = parse_config(
+        {
+            "discord": {"operators": [1, 2], "operators_channel_id": 3, "poll_sources": False},
+            "index": {"retention_days": 0},
+            "sources": {"poll_minutes": 5, "parallel_fetches": 2, "host_interval_s": 2},
+        }
+    )
+    assert config.discord.operators == (1, 2) and config.discord.operators_channel_id == 3
+    assert not config.discord.poll_sources and config.index.retention_days == 0
+    assert (config.sources.poll_minutes, config.sources.parallel_fetches) == (5, 2)
+    assert config.sources.host_interval_s == 2.0 and isinstance(
+        config.sources.host_interval_s, float
+    )

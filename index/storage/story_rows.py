@@ -1,0 +1,131 @@
+"""The story reads of `Store` (the mixin `StoryRows`): candidate leads for grouping,
+an article's story, and the articles of stories for listings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# The day an article counts from: published, else the day it was read.
+_DAY = "COALESCE(NULLIF(a.published, ''), substr(a.ingested_at, 1, 10))"
+_CHUNK = 500  # ids per IN (...) list, under SQLite's variable limit
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """A stored article as grouping sees it: its story and its lead passage."""
+
+    article_id: int
+    story_id: int
+    title: str
+    day: str
+    lead: str
+    vector: np.ndarray = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One article of a story, as a listing shows it."""
+
+    story_id: int
+    article_id: int
+    title: str
+    source: str
+    url: str
+    published: str
+    day: str
+
+
+class StoryRows:
+    """Reads of `articles.story_id` (see schema migration 5: never NULL)."""
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError  # Store's read connection
+
+    def lead_rows(self, passage_ids: Sequence[int]) -> dict[int, LeadRow]:
+        """The article of each of these passages, with its lead passage (position 0) and
+        that passage's vector; passages gone are left out. Passages of one article share
+        one row."""
+        found: dict[int, LeadRow] = {}
+        out: dict[int, LeadRow] = {}
+        ids = list(dict.fromkeys(passage_ids))
+        with self._read() as db:
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = db.execute(
+                    f"SELECT p.id, a.id, a.story_id, a.title, {_DAY}, l.text, l.vector"
+                    " FROM passages p JOIN articles a ON a.id = p.article_id"
+                    " JOIN passages l ON l.article_id = a.id AND l.position = 0"
+                    f" WHERE p.id IN ({marks})",
+                    part,
+                ).fetchall()
+                for pid, article_id, story_id, title, day, lead, vector in rows:
+                    if article_id not in found:
+                        found[article_id] = LeadRow(
+                            article_id=article_id,
+                            story_id=story_id,
+                            title=title,
+                            day=day,
+                            lead=lead,
+                            vector=np.frombuffer(vector, dtype=np.float32),
+                        )
+                    out[pid] = found[article_id]
+        return out
+
+    def story_of(self, article_id: int) -> int | None:
+        """The story of an article (None when the article is gone)."""
+        with self._read() as db:
+            row = db.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return int(row[0]) if row else None
+
+    def stories_of(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """The story of each of these articles (those gone are left out)."""
+        out: dict[int, int] = {}
+        ids = list(article_ids)
+        with self._read() as db:
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(part))
+                for article_id, story_id in db.execute(
+                    f"SELECT id, story_id FROM articles WHERE id IN ({marks})", part
+                ):
+                    out[article_id] = story_id
+        return out
+
+    def newest_stories(self, count: int, *, since: str = "", until: str = "") -> list[int]:
+        """The `count` stories with the newest articles dated within [since, until]
+        ("" leaves a side open), newest first (then the latest read)."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT a.story_id AS story, MAX({_DAY}) AS newest,"
+                " MAX(a.id) AS latest FROM articles a"
+                f" WHERE {_DAY} >= ? AND (? = '' OR {_DAY} <= ?)"
+                " GROUP BY story ORDER BY newest DESC, latest DESC LIMIT ?",
+                (since, until, until, int(count)),
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def story_members(
+        self, story_ids: Sequence[int], *, since: str = "", until: str = ""
+    ) -> list[MemberRow]:
+        """The articles of these stories dated within [since, until], by id."""
+        out: list[MemberRow] = []
+        ids = list(dict.fromkeys(story_ids))
+        with self._read() as db:
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = db.execute(
+                    "SELECT a.story_id, a.id, a.title, a.source, a.url,"
+                    f" a.published, {_DAY} FROM articles a"
+                    f" WHERE a.story_id IN ({marks})"
+                    f" AND {_DAY} >= ? AND (? = '' OR {_DAY} <= ?) ORDER BY a.id",
+                    (*part, since, until, until),
+                ).fetchall()
+                out.extend(MemberRow(*row) for row in rows)
+        return out
