@@ -39,6 +39,9 @@ def test_real_vectors_are_unit_length_and_rank_by_meaning(real_embedder) -> None
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     similarity = vectors[1:] @ vectors[0]
     assert similarity.argmax() == 0 and similarity[0] > similarity[1:].max() + 0.2
+    # Unrelated texts are far apart (the float model: below 0.35): a broken int8 build
+    # put every pair at 0.7-0.96 and still ranked the right text first.
+    assert similarity[1:].max() < 0.4, similarity
     # The same text gives the same vector whatever its batch (padding does not leak in).
     alone = real_embedder.encode([texts[0]])[0]
     assert float(alone @ vectors[1]) > 0.9999
@@ -96,6 +99,7 @@ def test_a_failed_export_is_an_error_and_a_gutted_folder_is_rebuilt(monkeypatch,
 
     monkeypatch.setattr(model_files, "_export_onnx", fake_export)
     monkeypatch.setattr(model_files, "_quantize", lambda src, out: out.write_bytes(b"int8"))
+    monkeypatch.setattr(model_files, "_check_quantized", lambda fp32, out: None)
     assert model_files.mpnet_onnx_dir() == target
     assert (target / model_files.ONNX_FILE).read_bytes() == b"int8"
     assert json.loads((target / "tokenizer.json").read_text()) == {"file": "tokenizer.json"}
@@ -130,3 +134,38 @@ def test_the_known_size_is_the_real_models(real_embedder) -> None:
     from index.models.embedders import BUNDLED_DIMS
 
     assert BUNDLED_DIMS[MPNET] == real_embedder.dim
+
+
+def test_an_int8_build_that_disagrees_with_the_float_model_is_refused(
+    monkeypatch, tmp_path
+) -> None:
+    """The build compares the int8 model's vectors with the float model's and keeps
+    nothing when they disagree (as per-channel quantization did with onnxruntime 1.32)."""
+    from index.models import embedders
+
+    cache = _isolated_cache(monkeypatch, tmp_path)
+
+    def fake_extract(joined: Path, source: Path) -> None:
+        source.mkdir()
+        for name in model_files.MPNET_FILES:
+            (source / name).write_text(json.dumps({"file": name}))
+
+    class FakeOnnx:
+        def __init__(self, name: str, directory: Path) -> None:
+            self.float_model = directory.name == "reference"
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            vectors = np.eye(len(texts), 8, dtype=np.float32)
+            return vectors if self.float_model else np.roll(vectors, 1, axis=1)
+
+    monkeypatch.setattr(model_files, "_extract_mpnet", fake_extract)
+    monkeypatch.setattr(model_files, "_export_onnx", lambda s, out: out.write_bytes(b"fp32"))
+    monkeypatch.setattr(model_files, "_quantize", lambda src, out: out.write_bytes(b"int8"))
+    monkeypatch.setattr(embedders, "OnnxEmbedder", FakeOnnx)
+    with pytest.raises(StoreError, match=r"disagrees with the float model \(cosine 0\.00"):
+        model_files.mpnet_onnx_dir()
+    assert not (cache / f"all-mpnet-base-v2-{model_files.RECIPE}").exists()
+    assert not [p for p in cache.iterdir() if p.name.startswith(".build-")]
+
+    FakeOnnx.encode = lambda self, texts: np.eye(len(texts), 8, dtype=np.float32)  # type: ignore[method-assign]
+    assert (model_files.mpnet_onnx_dir() / model_files.ONNX_FILE).read_bytes() == b"int8"
