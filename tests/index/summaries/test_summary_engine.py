@@ -111,7 +111,7 @@ def test_cli_topics_and_eval_summary(tmp_path, capsys, sample_page, real_embedde
     capsys.readouterr()
     assert main(["--index", index, "topics"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("1. ") and "(3 articles, 1 outlet)" in out
+    assert out.startswith("1. ") and "3 articles, 1 outlet)" in out
 
     clusters = shared_path("eval", "duc2004", "clusters_dev.jsonl")
     assert main(["eval-summary", str(clusters), "--clusters", "1", "--json"]) == 0
