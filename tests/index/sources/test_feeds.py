@@ -139,3 +139,38 @@ def test_an_atom_entry_updated_in_place_replaces_its_passages(news, web):
     texts = " ".join(p.text for p in news.all_passages())
     assert "reservoir flooding" in texts and "dam opening" not in texts
     assert second.updated[0].article_id != first.added[0].article_id  # the new version's row
+
+
+def test_two_outlets_feeds_reporting_one_event_make_one_story(news, web):
+    """Two outlets' feeds, each entry's page from its own site, about one flood: one
+    story, each answer naming the other outlet; `latest` lists it once."""
+    flood = [
+        "The Loop river burst its banks at Marlow on Monday, flooding two hundred homes.",
+        "Rescue crews evacuated residents of the Marlow flood overnight by boat.",
+        "The Marlow flood is the worst on the Loop river since records began.",
+    ]
+    web.route(
+        "/a/feed", Reply(rss2("Wire A", [Item("Marlow flood", web.url("/a/1"))]), content_type=RSS)
+    )
+    web.route(
+        "/b/feed",
+        Reply(rss2("Wire B", [Item("Floods at Marlow", web.url("/b/1"))]), content_type=RSS),
+    )
+    web.route("/a/1", Reply(page("Marlow flood", flood, site="Wire A")))
+    web.route("/b/1", Reply(page("Floods at Marlow", [*flood[1:], flood[0]], site="Wire B")))
+    web.route("/c/feed", Reply(rss2("Wire C", [Item("Rates", web.url("/c/1"))]), content_type=RSS))
+    web.route("/c/1", Reply(page("Bank raises rates", story("interest rate rise"), site="Wire C")))
+    for name in "abc":
+        news.add_source(web.url(f"/{name}/feed"))
+
+    results = news.poll()
+
+    assert all(not r.error for r in results) and sum(len(r.added) for r in results) == 3
+    answer = news.answer("How many homes did the Loop river flood at Marlow?", now=None)
+    assert answer.hit is not None and answer.hit.passage.source in {"Wire A", "Wire B"}
+    other = ({"Wire A", "Wire B"} - {answer.hit.passage.source}).pop()
+    assert other in answer.also_reported_by and "Wire C" not in answer.also_reported_by
+    latest = news.latest(10, now=None)
+    assert len(latest) == 2
+    [flood_story] = [s for s in latest if s.articles == 2]
+    assert {flood_story.outlet, *flood_story.also_reported_by} == {"Wire A", "Wire B"}
