@@ -15,9 +15,8 @@ from collections.abc import Sequence
 import discord
 
 from bot.markdown import ELLIPSIS, clip, escape, link, quote
-from index.ingest.pipeline import IngestReport
 from index.ingest.urls import clean_url
-from index.records import Answer, FeedSource, Hit, Source, Stats, StoryLine, Summary, Topic
+from index.records import Answer, Hit, Source, Stats, StoryLine, Summary, Topic
 
 MESSAGE_LIMIT = 2_000
 TITLE_LIMIT = 256
@@ -221,7 +220,7 @@ def _source_line(source: Source, limit: int = FIELD_VALUE_LIMIT) -> str:
     return number + title + tail
 
 
-def _join_within(parts: Sequence[str], limit: int, *, sep: str, more: str) -> str:
+def join_within(parts: Sequence[str], limit: int, *, sep: str, more: str) -> str:
     """Join whole `parts` with `sep` while they fit in `limit` chars.
 
     `more` (formatted with the number of parts left out) marks a cut; a first
@@ -261,9 +260,9 @@ def summary_embed(summary: Summary, newest: str = "", days: int | None = None) -
         sentences = [
             f"{quote(line.text, DESCRIPTION_LIMIT)} [{line.citation}]" for line in summary.lines
         ]
-        embed.description = _join_within(sentences, DESCRIPTION_LIMIT, sep=" ", more="…")
+        embed.description = join_within(sentences, DESCRIPTION_LIMIT, sep=" ", more="…")
         sources = [_source_line(source) for source in summary.sources]
-        value = _join_within(sources, FIELD_VALUE_LIMIT, sep="\n", more="… and {n} more")
+        value = join_within(sources, FIELD_VALUE_LIMIT, sep="\n", more="… and {n} more")
         if value:  # Discord refuses an empty field
             embed.add_field(name="Sources", value=value, inline=False)
     embed.set_footer(text=f"From {summary.articles} article{plural} · {_freshness(newest)}")
@@ -296,7 +295,7 @@ def topics_embed(
             label = quote(topic.label, 200)
             lines.append(f"**{number}.** {label} — {', '.join(counts)}")
         lines.append("\nUse `/summary topic:<story>` for the gist of one of them.")
-        embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
+        embed.description = join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
     embed.set_footer(text=_freshness(newest))
     return fit(embed)
 
@@ -317,7 +316,7 @@ def latest_embed(
         )
     else:
         lines = [f"**{n}.** {_story_line(story)}" for n, story in enumerate(stories, 1)]
-        embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
+        embed.description = join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
     embed.set_footer(text=_freshness(newest))
     return fit(embed)
 
@@ -347,92 +346,6 @@ def _listing(outlets: Sequence[str], shown: int = 3) -> str:
     if len(names) <= shown:
         return f"{', '.join(names[:-1])} and {names[-1]}"
     return f"{', '.join(names[:shown])} and {len(names) - shown} more"
-
-
-def _when(timestamp: str) -> str:
-    """An ISO timestamp as "YYYY-MM-DD HH:MM UTC" ("never" when empty)."""
-    return f"{timestamp[:16].replace('T', ' ')} UTC" if timestamp else "never"
-
-
-def _every(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"every {seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"every {seconds // 60} min"
-    return f"every {seconds} s"
-
-
-def _source_name(source: FeedSource, limit: int = 120) -> str:
-    """The source's title (from the feed: untrusted, escaped) linked to its address."""
-    url = clean_url(source.url)
-    title = quote(source.title, limit) or quote(url, limit, "source")
-    return link(title, url) if url else title
-
-
-def sources_embed(sources: Sequence[FeedSource]) -> discord.Embed:
-    """Each source's health: ok or failing (with the last error), last success,
-    articles read, how often it is polled."""
-    embed = discord.Embed(title=f"Sources I follow ({len(sources)})", colour=SUMMARY_COLOUR)
-    if not sources:
-        embed.colour = ABSTAIN_COLOUR
-        embed.description = "I follow no sources yet: an operator can add one with `/sources add`."
-        return fit(embed)
-    lines = []
-    for number, source in enumerate(sources, 1):
-        plural = "" if source.articles == 1 else "s"
-        facts = [
-            f"last success {_when(source.last_success_at)}",
-            f"{source.articles:,} article{plural}",
-            _every(source.every_s),
-        ]
-        if source.failures:
-            health = f"⚠️ failing ({source.failures} in a row: {quote(source.last_error, 150)})"
-        else:
-            health = "✅ ok" if source.last_success_at else "⏳ not polled yet"
-        lines.append(f"**{number}.** {_source_name(source)} — {health} · {' · '.join(facts)}")
-    embed.description = _join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
-    return fit(embed)
-
-
-def source_added_text(source: FeedSource) -> str:
-    """The reply to `/sources add`."""
-    return clip(
-        f"Following {_source_name(source)} ({_every(source.every_s)}). What it holds now "
-        "is read at the next poll but not announced as new.",
-        MESSAGE_LIMIT,
-    )
-
-
-def source_removed_text(url: str, removed: bool) -> str:
-    """The reply to `/sources remove`."""
-    shown = quote(url, 300)
-    if not removed:
-        return clip(f"I don't follow {shown}: `/sources list` shows what I do.", MESSAGE_LIMIT)
-    return clip(
-        f"No longer following {shown}. Its articles stay in the news I have read.", MESSAGE_LIMIT
-    )
-
-
-def ingest_text(url: str, report: IngestReport) -> str:
-    """The reply to `/ingest`: what was added, updated or already known, and problems."""
-    counts = [
-        f"{report.articles_added} article{'s' if report.articles_added != 1 else ''} added",
-        f"{report.articles_updated} updated",
-        f"{report.articles_skipped} already read",
-    ]
-    lines = [f"Read {quote(url, 300)}: {', '.join(counts)}."]
-    lines += [f"• {quote(str(problem), 300)}" for problem in report.problems[:5]]
-    return _join_within(lines, MESSAGE_LIMIT, sep="\n", more="… {n} more")
-
-
-def failing_source_text(source: FeedSource) -> str:
-    """The one notice to the operators' channel about a source that keeps failing."""
-    return clip(
-        f"⚠️ Source {_source_name(source)} has failed {source.failures} times in a row "
-        f"(last: {quote(source.last_error, 300)}; last success {_when(source.last_success_at)}). "
-        "I keep retrying, less often; `/sources remove` stops it.",
-        MESSAGE_LIMIT,
-    )
 
 
 def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.Embed:

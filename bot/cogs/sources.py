@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import render
+from bot import render_sources
 from bot.cogs.common import (
     NO_PINGS,
     NOT_OPERATOR_TEXT,
@@ -108,7 +108,9 @@ class Sources(commands.Cog):
                 log.warning("operators_channel_id %s is not a channel I can see", channel_id)
                 return
             try:
-                await channel.send(render.failing_source_text(source), allowed_mentions=NO_PINGS)
+                await channel.send(
+                    render_sources.failing_source_text(source), allowed_mentions=NO_PINGS
+                )
             except discord.HTTPException as exc:
                 report_send_failure(exc, channel, "a failing-source notice")
                 return  # try again after the next poll
@@ -144,7 +146,7 @@ class Sources(commands.Cog):
         """The sources I follow: health, last success, articles read, errors."""
         await self._run(
             interaction,
-            lambda: render.sources_embed(self.engine.sources()),
+            lambda: render_sources.sources_embed(self.engine.sources()),
             "/sources list",
             ephemeral=False,
         )
@@ -165,7 +167,9 @@ class Sources(commands.Cog):
         """Follow a feed or page (operators only). Its current entries are read, not posted."""
 
         def work() -> str:
-            return render.source_added_text(self.engine.add_source(url, every_minutes=every))
+            return render_sources.source_added_text(
+                self.engine.add_source(url, every_minutes=every)
+            )
 
         await self._run(interaction, work, "/sources add")
 
@@ -179,7 +183,7 @@ class Sources(commands.Cog):
         """Stop following a source (operators only). Articles already read stay."""
 
         def work() -> str:
-            return render.source_removed_text(url, self.engine.remove_source(url))
+            return render_sources.source_removed_text(url, self.engine.remove_source(url))
 
         await self._run(interaction, work, "/sources remove")
 
@@ -193,7 +197,7 @@ class Sources(commands.Cog):
         """Read one page or feed now (operators only) and say what was added."""
 
         def work() -> str:
-            return render.ingest_text(url, self.engine.ingest_url(url))
+            return render_sources.ingest_text(url, self.engine.ingest_url(url))
 
         await self._run(interaction, work, "/ingest")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot import render
+from bot import render, render_sources
 from index.records import Answer, Hit, Passage, Source, Stats, Summary, SummaryLine, Topic
 
 TEXT = (
@@ -335,12 +335,12 @@ def test_sources_embed_shows_each_sources_health() -> None:
         last_error="HTTP 404 Not Found",
         failures=4,
     )
-    lines = payload(render.sources_embed([ok, failing]))["description"].splitlines()
+    lines = payload(render_sources.sources_embed([ok, failing]))["description"].splitlines()
     assert lines[0] == (
         "**1.** [Wire \\<@1\\>](https://wire.example/feed) — ✅ ok · last success "
         "2025-06-02 09:30 UTC · 12 articles · every 30 min"
     )
     assert "⚠️ failing (4 in a row: HTTP 404 Not Found)" in lines[1]
     assert "last success never" in lines[1] and "every 1 h" in lines[1]
-    notice = render.failing_source_text(failing)
+    notice = render_sources.failing_source_text(failing)
     assert "failed 4 times in a row" in notice and "HTTP 404" in notice

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import render
+from bot import render, render_sources
 from index.records import (
     Answer,
     FeedSource,
@@ -272,9 +272,12 @@ def check_latest(stories: list[StoryLine], newest: str, topic: str) -> None:
 
 def check_sources(sources: list[FeedSource]) -> None:
     urls = [s.url for s in sources]
-    assert_safe(render.sources_embed(sources), urls)
+    assert_safe(render_sources.sources_embed(sources), urls)
     for source in sources[:3]:  # the texts sent as plain messages
-        for text in (render.failing_source_text(source), render.source_added_text(source)):
+        for text in (
+            render_sources.failing_source_text(source),
+            render_sources.source_added_text(source),
+        ):
             assert len(text) <= render.MESSAGE_LIMIT
             assert unsafe_text(text, urls) == []
 
