@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import render
 from index.errors import InputError
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
 
 log = logging.getLogger(__name__)
 
@@ -113,3 +119,35 @@ async def ephemeral_error(interaction: discord.Interaction, text: str) -> None:
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
     except discord.HTTPException as exc:
         report_send_failure(exc, interaction.channel, "an error message")
+
+
+async def respond_in_thread(
+    bot: NewsBot,
+    interaction: discord.Interaction,
+    work: Callable[[], discord.Embed | str],
+    what: str,
+    logger: logging.Logger,
+    *,
+    ephemeral: bool = False,
+) -> None:
+    """The one way a slash command reaches the engine: defer, run `work` (engine and
+    rendering) in a worker thread, send the embed or text it returns; an engine failure
+    becomes a one-line error only the user sees, and while the bot is stopping it says
+    so instead."""
+    with bot.tracked() as accepted:
+        if not accepted:
+            await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        try:
+            reply = await asyncio.to_thread(work)
+        except Exception as exc:
+            await ephemeral_error(interaction, failed(exc, what, logger))
+            return
+        try:
+            if isinstance(reply, discord.Embed):
+                await interaction.followup.send(embed=reply, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.followup.send(reply, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as exc:
+            report_send_failure(exc, interaction.channel, f"the answer to {what}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,11 +22,9 @@ from bot import render_sources
 from bot.cogs.common import (
     NO_PINGS,
     NOT_OPERATOR_TEXT,
-    RESTARTING_TEXT,
     NotOperator,
-    ephemeral_error,
-    failed,
     report_send_failure,
+    respond_in_thread,
 )
 
 if TYPE_CHECKING:
@@ -204,31 +203,14 @@ class Sources(commands.Cog):
     async def _run(
         self,
         interaction: discord.Interaction,
-        work: object,
+        work: Callable[[], discord.Embed | str],
         what: str,
         *,
         ephemeral: bool = True,
     ) -> None:
-        """Defer (fetching can take seconds), run `work` in a worker thread and send
-        what it returns: a text or an embed. Operator commands answer ephemerally."""
-        assert callable(work)
-        with self.bot.tracked() as accepted:
-            if not accepted:
-                await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
-                return
-            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-            try:
-                reply = await asyncio.to_thread(work)
-            except Exception as exc:
-                await ephemeral_error(interaction, failed(exc, what, log))
-                return
-            try:
-                if isinstance(reply, discord.Embed):
-                    await interaction.followup.send(embed=reply, allowed_mentions=NO_PINGS)
-                else:
-                    await interaction.followup.send(str(reply), allowed_mentions=NO_PINGS)
-            except discord.HTTPException as exc:
-                report_send_failure(exc, interaction.channel, f"the answer to {what}")
+        """Operator commands answer only their user (`ephemeral`); fetching can take
+        seconds, so every command defers."""
+        await respond_in_thread(self.bot, interaction, work, what, log, ephemeral=ephemeral)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -3,7 +3,6 @@ and `/latest [count] [topic]` (the newest stories, one line each)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -13,13 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.cogs.common import (
-    NO_PINGS,
-    RESTARTING_TEXT,
-    ephemeral_error,
-    failed,
-    report_send_failure,
-)
+from bot.cogs.common import respond_in_thread
 from index.records import Stats, Summary, Topic
 
 if TYPE_CHECKING:
@@ -107,22 +100,7 @@ class Summaries(commands.Cog):
     async def _respond(
         self, interaction: discord.Interaction, work: Callable[[], discord.Embed], what: str
     ) -> None:
-        """Defer, run `work` (engine and rendering) in a worker thread, send its embed;
-        while the bot is stopping, say so instead."""
-        with self.bot.tracked() as accepted:
-            if not accepted:
-                await interaction.response.send_message(RESTARTING_TEXT, ephemeral=True)
-                return
-            await interaction.response.defer(thinking=True)
-            try:
-                embed = await asyncio.to_thread(work)
-            except Exception as exc:
-                await ephemeral_error(interaction, failed(exc, what, log))
-                return
-            try:
-                await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
-            except discord.HTTPException as exc:
-                report_send_failure(exc, interaction.channel, f"the answer to {what}")
+        await respond_in_thread(self.bot, interaction, work, what, log)
 
 
 async def setup(bot: NewsBot) -> None:
