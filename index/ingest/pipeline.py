@@ -159,14 +159,17 @@ class IngestPipeline:
         return _Pending(article, key, digest, tuple(c.text for c in chunks))
 
     def _commit(self, pending: list[_Pending], tally: _Tally, progress: Progress | None) -> None:
-        """Embed a batch (no lock held), then, under the write lock, store it in one
-        transaction and publish it to the vector index."""
+        """Embed a batch (no lock held), then, under the write lock, group it into
+        stories, store it in one transaction and publish it to the vector index."""
         texts = [text for p in pending for text in p.chunks]
         matrix = self.embedder.encode(texts)
         starts = np.cumsum([0] + [len(p.chunks) for p in pending[:-1]])
-        joins = self._group(pending, matrix[starts])
         batch = _Tally()
         with self.vectors.lock.hold():
+            # Grouped under the write lock: outside it, two ingests committing at once
+            # (two feeds polled in parallel) each missed the other's lead and both
+            # started a story. About 4 ms an article, so ~50 ms of a 256-passage batch.
+            joins = self._group(pending, matrix[starts])
             with self.store.transaction():
                 stories: list[int | None] = []  # the story of each article stored so far
                 for p, start, join in zip(pending, starts, joins, strict=True):
@@ -181,7 +184,8 @@ class IngestPipeline:
             progress.update(len(texts))
 
     def _group(self, pending: list[_Pending], leads: np.ndarray) -> list[Join | None]:
-        """The story each pending article joins (None: a new one); no lock held."""
+        """The story each pending article joins (None: a new one); call it under the
+        write lock, so that every lead committed so far is seen."""
         if self.stories is None:
             return [None] * len(pending)
         new = [NewLead(p.article.title, p.article.published, p.chunks[0]) for p in pending]
