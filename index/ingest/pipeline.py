@@ -38,6 +38,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index.ingest.furniture import strip_furniture
 from index.ingest.identity import article_key, content_hash, without_tracking
 from index.models.embedders import Embedder
 from index.records import Article, Problem
@@ -139,6 +140,9 @@ class IngestPipeline:
         clean = without_tracking(article.url)
         if clean != article.url:  # the link shown, like the key, without who-sent-you
             article = replace(article, url=clean)
+        # Whatever read it, the page's furniture goes before the article is hashed: a
+        # page that differs from a stored one only in its promos is the same article.
+        article = replace(article, text=strip_furniture(article.text))
         key, digest = article_key(article), content_hash(article)
         if key in seen:
             return None
