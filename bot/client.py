@@ -26,6 +26,7 @@ from index.config import DiscordConfig
 from index.ingest.pipeline import IngestReport
 from index.records import (
     Answer,
+    Digest,
     FeedSource,
     PollResult,
     PruneReport,
@@ -59,6 +60,10 @@ class Engine(Protocol):
     ) -> Summary: ...
 
     def topics(self, *, days: int | None = None, now: date | None = None) -> list[Topic]: ...
+
+    def digest(
+        self, *, days: int | None = None, now: date | None = None, count: int = 8
+    ) -> Digest: ...
 
     def latest(
         self,

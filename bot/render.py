@@ -11,6 +11,7 @@ a ping or formatting, and the only links are the bot's own, to `clean_url` addre
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import discord
 
@@ -102,14 +103,24 @@ def _bold(escaped: str) -> str:
     return f"{escaped[:start]}**{core}**{escaped[start + len(core) :]}"
 
 
+def headline_markdown(title: str, url: str, limit: int) -> str:
+    """An article's headline as markdown within `limit` chars, linked when it has a web url
+    short enough to fit beside it; without a headline, the link's host ("" without either)."""
+    target = clean_url(url)
+    text = quote(title, limit) or host_text(target)
+    if text and target and len(target) + 5 <= limit:  # "[t](url)": room for one char or more
+        return link(clip(text, limit - len(target) - 4), target)
+    return clip(text, limit)
+
+
+def host_text(url: str) -> str:
+    """The host of a clean url, escaped ("" for none): what stands for a missing headline."""
+    return quote(urlsplit(url).hostname or "", 100) if url else ""
+
+
 def _linked_title(hit: Hit, limit: int) -> str:
-    """The headline as markdown within `limit` chars, linked when the passage has a web url
-    short enough to fit beside it."""
-    title = quote(hit.passage.title, limit, "Untitled")
-    url = clean_url(hit.passage.url)
-    if url and len(url) + 5 <= limit:  # "[t](url)": room for a title of one char or more
-        return link(clip(title, limit - len(url) - 4), url)
-    return clip(title, limit)
+    """The headline as markdown within `limit` chars (see `headline_markdown`)."""
+    return headline_markdown(hit.passage.title, hit.passage.url, limit)
 
 
 def _outlets(hit: Hit) -> list[str]:
@@ -171,7 +182,7 @@ def answer_embed(answer: Answer, newest: str = "") -> discord.Embed:
     passage = hit.passage
     description = passage_markdown(passage.text, answer.highlight, DESCRIPTION_LIMIT)
     embed = discord.Embed(
-        title=quote(passage.title, TITLE_LIMIT, "Untitled"),
+        title=quote(passage.title, TITLE_LIMIT) or host_text(clean_url(passage.url)) or None,
         url=clean_url(passage.url) or None,
         description=description if description.strip() else None,
         colour=ANSWER_COLOUR,
@@ -199,8 +210,9 @@ def abstain_embed(answer: Answer, newest: str = "") -> discord.Embed:
         value = _linked_title(answer.hit, FIELD_VALUE_LIMIT - 300)
         outlet = quote(answer.hit.passage.source, 100)
         if outlet:
-            value += f" ({outlet})"
-        embed.add_field(name="Closest headline (not an answer)", value=value, inline=False)
+            value = f"{value} ({outlet})" if value else outlet
+        if value:  # Discord refuses an empty field
+            embed.add_field(name="Closest headline (not an answer)", value=value, inline=False)
     embed.set_footer(text=_freshness(newest))
     return fit(embed)
 
@@ -210,14 +222,14 @@ def _source_line(source: Source, limit: int = FIELD_VALUE_LIMIT) -> str:
 
     The headline is linked only when the whole line fits in `limit` characters.
     """
-    title = quote(source.title, 200, "Untitled")
-    details = [text for text in (quote(source.source, 60), quote(source.published, 30)) if text]
-    tail = f" — {', '.join(details)}" if details else ""
-    number = f"[{source.number}] "
     url = clean_url(source.url)
-    if url and len(number) + len(link(title, url)) + len(tail) <= limit:
+    title = quote(source.title, 200) or host_text(url)
+    details = [text for text in (quote(source.source, 60), quote(source.published, 30)) if text]
+    tail = f"{' — ' if title else ''}{', '.join(details)}" if details else ""
+    number = f"[{source.number}] "
+    if url and title and len(number) + len(link(title, url)) + len(tail) <= limit:
         return number + link(title, url) + tail
-    return number + title + tail
+    return (number + title + tail).rstrip()
 
 
 def join_within(parts: Sequence[str], limit: int, *, sep: str, more: str) -> str:
@@ -315,7 +327,7 @@ def latest_embed(
             else "I have not read any news yet."
         )
     else:
-        lines = [f"**{n}.** {_story_line(story)}" for n, story in enumerate(stories, 1)]
+        lines = [f"**{n}.** {_story_line(story)}".rstrip() for n, story in enumerate(stories, 1)]
         embed.description = join_within(lines, DESCRIPTION_LIMIT, sep="\n", more="… {n} more")
     embed.set_footer(text=_freshness(newest))
     return fit(embed)
@@ -323,13 +335,12 @@ def latest_embed(
 
 def _story_line(story: StoryLine) -> str:
     """`linked headline — outlet, date · also reported by A, B and 3 more`."""
-    title = quote(story.headline, 200, "Untitled")
     url = clean_url(story.url)
-    head = link(title, url) if url else title
+    title = quote(story.headline, 200) or host_text(url)
+    head = link(title, url) if url and title else title
     details = [text for text in (quote(story.outlet, 60), quote(story.published, 30)) if text]
-    line = head + (f" — {', '.join(details)}" if details else "")
-    also = also_reported_text(story.also_reported_by)
-    return f"{line} · {also}" if also else line
+    line = " — ".join(part for part in (head, ", ".join(details)) if part)
+    return " · ".join(part for part in (line, also_reported_text(story.also_reported_by)) if part)
 
 
 def also_reported_text(outlets: Sequence[str]) -> str:
@@ -360,7 +371,8 @@ def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.
         channels = ", ".join(f"<#{c}>" for c in answer_channels)
         lines.append(f"• In {channels} I answer questions without a mention, when I know.")
     lines += [
-        "• `/summary [topic] [days]` — a short summary of the news, with sources.",
+        "• `/summary [days]` — the main stories, one sentence and source each.",
+        "• `/summary topic [days]` — a short summary of one topic, with sources.",
         "• `/topics [days]` — the main stories I have read about.",
         "• `/latest [count] [topic]` — the newest stories, one line each.",
         "• `/sources list` — the feeds and sites I follow, and their health.",

@@ -75,10 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         "delete it after changing passage_tokens)",
     )
 
-    summary = commands.add_parser("summary", help="summarize the news about a topic, with sources")
-    summary.add_argument("topic", nargs="?", default="", help="the topic (default: all news)")
+    summary = commands.add_parser(
+        "summary", help="summarize the news about a topic; without one, the main stories"
+    )
+    summary.add_argument("topic", nargs="?", default="", help="the topic (default: main stories)")
     summary.add_argument("--days", type=_positive_int, help="only articles from the last N days")
-    summary.add_argument("--words", type=_positive_int, default=110, help="length in words")
+    summary.add_argument("--words", type=_positive_int, default=110, help="words, with a topic")
     summary.add_argument("--now", type=date.fromisoformat, help="today's date for --days")
     summary.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -236,6 +238,14 @@ def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace, config: Config) -> int:
+    if not args.topic.strip():  # the news as stories: the digest the bot posts too
+        from index.output import digest_json, format_digest
+
+        with _open(config) as index:
+            digest = index.digest(days=args.days, now=args.now or date.today())
+        text = format_digest(digest, args.days)
+        print(json.dumps(digest_json(digest), ensure_ascii=False) if args.json else text)
+        return 0
     with _open(config) as index:
         summary = index.summarize(
             args.topic or None, days=args.days, now=args.now or date.today(), max_words=args.words

@@ -24,6 +24,7 @@ from index.profiles import profile_for
 from index.records import (
     Answer,
     Article,
+    Digest,
     FeedSource,
     Hit,
     Passage,
@@ -52,6 +53,7 @@ from index.storage.retention import (
 )
 from index.storage.store import Store
 from index.storage.vectors import SharedVectors, WriteLock
+from index.summaries.subject import Subject, judge, on_subject
 from index.text.dates import parse_date, window_start
 
 log = logging.getLogger(__name__)
@@ -373,14 +375,14 @@ class NewsIndex:
         since = window_start(days, today)
         weights: dict[int, float] = {}
         if topic:
-            hits = self._retriever.search(
-                parse_query(topic), k=SUMMARY_PASSAGES, now=today, since=since
-            )
-            hits = [h for h in hits if h.dense >= self.profile.summary_min_dense]
-            for hit in hits:
-                article = hit.passage.article_id
-                weights[article] = max(weights.get(article, 0.0), hit.dense)
-            passages = [h.passage for h in hits]
+            hits, subjects = self._on_subject(topic, today, since)
+            weights = {s.article_id: s.cosine for s in subjects}
+            leads = self._store.lead_passages(weights)
+            # An article's opening states its story; the passages the search found add
+            # what it says about the topic further down.
+            passages = list(leads.values()) + [
+                h.passage for h in hits if h.passage.article_id in weights and h.passage.position
+            ]
         else:
             passages = self._store.passages_since(
                 since, until=self._until(today), newest_articles=WHOLE_SUMMARY_ARTICLES
@@ -388,6 +390,26 @@ class NewsIndex:
         docs = summary_docs(passages, weights)
         chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
         return cite(topic or "", docs, chosen)
+
+    def _on_subject(self, topic: str, today: date, since: str) -> tuple[list[Hit], list[Subject]]:
+        """The hybrid search's hits for `topic`, and the articles among them whose subject
+        it is (title and opening passage; see summaries.subject), best first."""
+        query = parse_query(topic)
+        vector = self.embedder.encode([query.text])[0]
+        hits = self._retriever.search(
+            query, k=SUMMARY_PASSAGES, now=today, since=since, vector=vector
+        )
+        order = list(dict.fromkeys(h.passage.article_id for h in hits))
+        leads = self._store.lead_passages(order)
+        found = [leads[a] for a in order if a in leads]
+        subjects = judge(
+            query,
+            self._retriever.term_weights(query),
+            vector,
+            found,
+            self._store.vectors([p.id for p in found]),
+        )
+        return hits, on_subject(subjects, self.profile.subject)
 
     def topics(
         self, *, days: int | None = None, now: date | None = None, max_topics: int = 10
@@ -431,10 +453,21 @@ class NewsIndex:
         topic = clip_question(topic or "") or None
         if not topic:
             return latest_stories(self._store, count, since=since, until=until)
-        query = parse_query(topic)
-        hits = self._retriever.search(query, k=SUMMARY_PASSAGES, now=today, since=since)
-        about = [h.passage.article_id for h in hits if h.dense >= self.profile.summary_min_dense]
+        _, subjects = self._on_subject(topic, today, since)
+        about = [s.article_id for s in subjects]
         return latest_stories(self._store, count, since=since, until=until, article_ids=about)
+
+    def digest(self, *, days: int | None = None, now: date | None = None, count: int = 8) -> Digest:
+        """The `count` main stories, largest first, each with one lead sentence and its
+        source: of the `days` before `now`, or without `days` of the week ending at the
+        newest article's publication day (see stories.digest)."""
+        from index.stories.digest import build_digest
+
+        if count < 1 or (days is not None and days < 1):
+            raise InputError(f"count and days must be at least 1, got {count} and {days}")
+        today = now or date.today()
+        since = window_start(days, today) if days is not None else None
+        return build_digest(self._store, count, since=since, until=self._until(today))
 
 
 def _progress_bar() -> Any:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from index.records import Answer, FeedSource, PollResult, PruneReport, StoryLine, Summary, Topic
+from index.records import (
+    Answer,
+    Digest,
+    FeedSource,
+    PollResult,
+    PruneReport,
+    StoryLine,
+    Summary,
+    Topic,
+)
 from index.sources.schedule import show_interval
 
 _BOLD, _RESET = "\033[1;33m", "\033[0m"
@@ -31,8 +40,9 @@ def format_answer(answer: Answer, *, color: bool) -> str:
     """The answer as terminal text: passage with the answer sentence marked, then its source."""
     if answer.abstained or answer.hit is None:
         text = "I don't know: the news I have read does not cover that."
-        if answer.hit is not None:
-            text += f"\n(closest headline, not an answer: {answer.hit.passage.title or 'untitled'})"
+        closest = answer.hit.passage if answer.hit is not None else None
+        if closest is not None and (closest.title or closest.url):
+            text += f"\n(closest headline, not an answer: {closest.title or closest.url})"
         return text
     passage = answer.hit.passage
     body = passage.text
@@ -40,7 +50,7 @@ def format_answer(answer: Answer, *, color: bool) -> str:
         start, end = answer.highlight
         left, right = (_BOLD, _RESET) if color else ("**", "**")
         body = body[:start] + left + body[start:end] + right + body[end:]
-    source = [passage.title or "(untitled)"]
+    source = [passage.title] if passage.title else []
     if passage.source:
         source.append(passage.source)
     others = answer.also_reported_by or answer.hit.also_in
@@ -48,7 +58,7 @@ def format_answer(answer: Answer, *, color: bool) -> str:
         source.append("also reported by " + _some(others))
     if passage.published:
         source.append(passage.published)
-    lines = [body, "", "— " + " · ".join(source)]
+    lines = [body, "", "— " + " · ".join(source)] if source else [body]
     if passage.url:
         lines.append(passage.url)
     lines.append(f"(confidence {answer.confidence:.0%})")
@@ -62,8 +72,7 @@ def format_summary(summary: Summary) -> str:
         return f"Too little in the news I have read{about} to summarize."
     lines = [summary.text, "", "Sources:"]
     for source in summary.sources:
-        parts = [source.title or "(untitled)"]
-        parts += [part for part in (source.source, source.published, source.url) if part]
+        parts = [p for p in (source.title, source.source, source.published, source.url) if p]
         lines.append(f"[{source.number}] " + " · ".join(parts))
     return "\n".join(lines)
 
@@ -123,12 +132,44 @@ def format_latest(stories: list[StoryLine], days: int | None) -> str:
         return "No news read yet" + (f" from the last {days} days." if days else ".")
     lines = []
     for number, story in enumerate(stories, 1):
-        parts = [story.headline or "(untitled)"]
-        parts += [part for part in (story.outlet, story.published) if part]
-        line = f"{number}. " + " · ".join(parts)
+        parts = [part for part in (story.headline, story.outlet, story.published) if part]
+        line = f"{number}. " + " · ".join(parts or [story.url])
         if story.also_reported_by:
             line += f" (also reported by {_some(story.also_reported_by)})"
-        lines.append(line + (f"\n   {story.url}" if story.url else ""))
+        lines.append(line + (f"\n   {story.url}" if story.url and parts else ""))
+    return "\n".join(lines)
+
+
+def digest_json(digest: Digest) -> dict[str, Any]:
+    """The `summary --json` object without a topic: the Digest as a dict."""
+    return dataclasses.asdict(digest)
+
+
+def digest_heading(digest: Digest, days: int | None) -> str:
+    """ "Main stories" and the window: the last `days` days when given, else its dates."""
+    if days:
+        return f"Main stories of the last {days} day{'s' if days != 1 else ''}"
+    if digest.since and digest.until:
+        return f"Main stories, {digest.since} to {digest.until}"
+    return "Main stories"
+
+
+def format_digest(digest: Digest, days: int | None) -> str:
+    """The digest as terminal text: the window, then per numbered story its headline,
+    lead sentence, "— outlet, date, link" and the other outlets."""
+    if not digest.stories:
+        window = f" from the last {days} days" if days else ""
+        return f"No news read yet{window}."
+    lines = [digest_heading(digest, days)]
+    for number, story in enumerate(digest.stories, 1):
+        lines.append("")
+        block = [_terminal(story.headline), _terminal(story.sentence)]
+        source = [_terminal(story.outlet), story.published, _terminal(story.url)]
+        block.append("— " + ", ".join(part for part in source if part))
+        if story.also_reported_by:
+            block.append(f"also reported by: {_some(story.also_reported_by, shown=5)}")
+        block = [line for line in block if line and line != "— "]
+        lines.append(f"{number}. " + "\n   ".join(block))
     return "\n".join(lines)
 
 
@@ -227,7 +268,8 @@ def format_poll(results: list[PollResult]) -> str:
             line += f"; {len(result.problems)} entries not read"
         lines.append(line)
         shown = [*result.added, *result.updated][:MAX_TITLES_SHOWN]
-        lines += [f"    + {_terminal(a.title) or a.url or '(untitled)'}" for a in shown]
+        named = [_terminal(a.title) or a.url for a in shown]
+        lines += [f"    + {name}" for name in named if name]
         more = len(result.added) + len(result.updated) - len(shown)
         if more:
             lines.append(f"    and {more} more")

@@ -13,6 +13,7 @@ from index.models.embedders import MINILM, MPNET
 from index.search.confidence import Confidence
 from index.search.fusion import SearchSettings
 from index.stories.grouping import StorySettings
+from index.summaries.subject import SubjectSettings
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class ModelProfile:
 
     search: SearchSettings = field(default_factory=SearchSettings)
     confidence: Confidence = field(default_factory=Confidence)
-    summary_min_dense: float = 0.3  # below this cosine a passage is not about the topic
+    subject: SubjectSettings = field(default_factory=SubjectSettings)  # "about the topic"
     topic_threshold: float = 0.45  # average cosine at which articles make one story
     stories: StorySettings = field(default_factory=StorySettings)  # grouping at ingest
 
@@ -34,7 +35,7 @@ PROFILES = {
         confidence=Confidence(
             bias=-6.31, dense=8.44, coverage=3.4, article_coverage=-0.39, threshold=0.18
         ),
-        summary_min_dense=0.3,
+        subject=SubjectSettings(min_cosine=0.3),  # not refitted since MiniLM stopped being default
         topic_threshold=0.45,
     ),
 }

@@ -226,3 +226,31 @@ class StoryLine:
     published: str
     also_reported_by: tuple[str, ...]  # the other outlets, most articles first
     articles: int
+
+
+@dataclass(frozen=True)
+class DigestStory:
+    """One main story of a digest: its lead sentence and where it comes from.
+
+    Headline, link, outlet and date are those of the article the sentence was taken
+    from (the newest article with a headline when no article has a usable sentence,
+    and then `sentence` is ""); empty where unknown.
+    """
+
+    story_id: int
+    headline: str
+    sentence: str
+    url: str
+    outlet: str
+    published: str
+    also_reported_by: tuple[str, ...]  # the other outlets, most articles first
+    articles: int  # the story's articles in the window
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The main stories of a window, largest first: "the news" in a few lines."""
+
+    stories: tuple[DigestStory, ...]
+    since: str  # ISO days of the window, "" when open
+    until: str

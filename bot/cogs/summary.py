@@ -1,5 +1,6 @@
-"""`/summary [topic] [days]` (cited extractive summary), `/topics [days]` (main stories)
-and `/latest [count] [topic]` (the newest stories, one line each)."""
+"""`/summary [topic] [days]` (the main stories, or a cited summary of one topic),
+`/topics [days]` (main stories) and `/latest [count] [topic]` (the newest stories, one
+line each)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import render, render_digest
 from bot.cogs.common import respond_in_thread
 from index.records import Stats, Summary, Topic
 
@@ -40,7 +41,7 @@ class Summaries(commands.Cog):
     @app_commands.command(name="summary")
     @app_commands.checks.cooldown(SLASH_RATE, 60.0, key=lambda i: i.user.id)
     @app_commands.describe(
-        topic="What to summarize, e.g. 'Ukraine peace talks' (default: all the news)",
+        topic="What to summarize, e.g. 'Ukraine peace talks' (default: the main stories)",
         days="Only news published in the last this many days",
     )
     async def summary(
@@ -49,9 +50,11 @@ class Summaries(commands.Cog):
         topic: app_commands.Range[str, 1, TOPIC_LIMIT] | None = None,
         days: app_commands.Range[int, 1, 365] | None = None,
     ) -> None:
-        """Summarize the news I have read, with sources."""
+        """The main stories I have read, or a summary of one topic, with sources."""
 
         def work() -> discord.Embed:
+            if not (topic or "").strip():
+                return render_digest.digest_embed(self.engine.digest(days=days), days=days)
             summary, stats = self._summarize(topic, days)
             return render.summary_embed(summary, stats.newest, days=days)
 

@@ -315,6 +315,19 @@ class Store(LexicalReads, VectorRows, StoryRows):
                     out[row[0]] = Passage(*row)
         return out
 
+    def lead_passages(self, article_ids: Iterable[int]) -> dict[int, Passage]:
+        """The opening passage (position 0) of each of these articles, by article id."""
+        ids = list(article_ids)
+        out: dict[int, Passage] = {}
+        with self._read() as db:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                sql = f"{_PASSAGE_SELECT} WHERE p.article_id IN ({marks}) AND p.position = 0"
+                for row in db.execute(sql, part):
+                    out[row[1]] = Passage(*row)
+        return out
+
     def passages_since(
         self, since: str, *, until: str = "", newest_articles: int | None = None
     ) -> list[Passage]:

@@ -1,5 +1,5 @@
 """The story reads of `Store` (the mixin `StoryRows`): candidate leads for grouping,
-an article's story, and the articles of stories for listings."""
+an article's story, and the articles of stories for listings and digests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import numpy as np
 
 # The day an article counts from: published, else the day it was read.
 _DAY = "COALESCE(NULLIF(a.published, ''), substr(a.ingested_at, 1, 10))"
+# Published only: NULL for an undated article, which no window comparison then admits.
+_DATED = "NULLIF(a.published, '')"
 _CHUNK = 500  # ids per IN (...) list, under SQLite's variable limit
 
 
@@ -111,21 +113,56 @@ class StoryRows:
         return [int(row[0]) for row in rows]
 
     def story_members(
-        self, story_ids: Sequence[int], *, since: str = "", until: str = ""
+        self,
+        story_ids: Sequence[int],
+        *,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
     ) -> list[MemberRow]:
-        """The articles of these stories dated within [since, until], by id."""
+        """The articles of these stories dated within [since, until], by id; with
+        `dated_only`, undated articles are left out (else they count from the day read)."""
         out: list[MemberRow] = []
         ids = list(dict.fromkeys(story_ids))
+        day = _DATED if dated_only else _DAY
         with self._read() as db:
             for start in range(0, len(ids), _CHUNK):
                 part = ids[start : start + _CHUNK]
                 marks = ",".join("?" * len(part))
                 rows = db.execute(
                     "SELECT a.story_id, a.id, a.title, a.source, a.url,"
-                    f" a.published, {_DAY} FROM articles a"
+                    f" a.published, {day} FROM articles a"
                     f" WHERE a.story_id IN ({marks})"
-                    f" AND {_DAY} >= ? AND (? = '' OR {_DAY} <= ?) ORDER BY a.id",
+                    f" AND {day} >= ? AND (? = '' OR {day} <= ?) ORDER BY a.id",
                     (*part, since, until, until),
                 ).fetchall()
                 out.extend(MemberRow(*row) for row in rows)
         return out
+
+    def largest_stories(
+        self, count: int, *, since: str = "", until: str = "", dated_only: bool = False
+    ) -> list[int]:
+        """The `count` stories with the most articles dated within [since, until] ("" leaves
+        a side open), largest first, then by distinct outlets, newest day, lowest id;
+        `dated_only` as in `story_members`."""
+        day = _DATED if dated_only else _DAY
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT a.story_id AS story, COUNT(*) AS articles,"
+                " COUNT(DISTINCT NULLIF(LOWER(TRIM(a.source)), '')) AS outlets,"
+                f" MAX({day}) AS newest FROM articles a"
+                f" WHERE {day} >= ? AND (? = '' OR {day} <= ?) GROUP BY story"
+                " ORDER BY articles DESC, outlets DESC, newest DESC, story LIMIT ?",
+                (since, until, until, int(count)),
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def newest_published(self, until: str) -> str:
+        """The latest publication day (ISO) on or before `until`; "" when none is."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT published FROM articles WHERE published <= ? AND published GLOB"
+                " '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' ORDER BY published DESC LIMIT 1",
+                (until,),
+            ).fetchone()
+        return str(row[0]) if row else ""

@@ -98,6 +98,10 @@ class SummaryOptions:
     # With several documents, drop "on Friday" (see drop_weekdays). Measured on the tune half:
     # +0.2 / +0.2 before wire copies counted once, -0.2 / +0.05 after; so off.
     drop_weekdays: bool = False
+    # With a query, a sentence names the topic or is among its document's first this
+    # many: the opening of an article about the topic is about it, a later sentence
+    # without its words is often about something else (background, another story).
+    topic_lead_sentences: int = 3
 
 
 DEFAULT_OPTIONS = SummaryOptions()
@@ -143,6 +147,13 @@ def summarize(
     """
     candidates, stats = _read(docs, options)
     candidates = [c for c in candidates if c.words <= min(max_words, options.max_sentence_words)]
+    if query and (wanted := content_stems(query)):
+        candidates = [
+            c
+            for c in candidates
+            if wanted & c.content
+            or (docs[c.doc].has_lead and c.position < options.topic_lead_sentences)
+        ]
     if not candidates:
         return []
     weights = _concept_weights(candidates, stats, docs, options, query)

@@ -25,7 +25,22 @@ _DATELINE = re.compile(
 # Sentences that lean on the one before them read badly out of context.
 _DANGLING = re.compile(
     r"^(?:but|and|or|so|yet|however|also|still|meanwhile|instead|moreover|then|this|that|"
-    r"these|those|it|he|she|they|his|her|their|its|there)\b",
+    r"these|those|it|he|she|they|his|her|their|its|there|"
+    # openings that point back to what was said or dated before: "Days later, his wife..."
+    r"(?:(?:a|one|two|three|a few|several|\w+) )?(?:minutes?|hours?|days?|weeks?|months?|"
+    r"years?) (?:later|after(?:ward)?|earlier|before)|later|earlier|afterward|"
+    r"(?:the|that|the following|the next|the same) (?:day|night|morning|week|month|year)|"
+    r"at the time|since then|after that|by then|until then|in (?:response|addition|turn)|"
+    r"additionally|furthermore|nonetheless|nevertheless|even so|as a result|otherwise|"
+    r"similarly|likewise|both|neither|either|such|another|others|the other|the two|"
+    r"the former|the latter|the same|here|now|thus|hence|therefore)\b",
+    re.IGNORECASE,
+)
+# A sentence about not reaching someone says nothing about the news.
+_NO_COMMENT = re.compile(
+    r"\b(?:(?:not|n['’]t) (?:be |been )?(?:able to )?reach(?:ed)?|did not (?:immediately )?respond|"
+    r"(?:didn['’]t|has not|have not|hasn['’]t|haven['’]t) (?:immediately )?respond(?:ed)?|"
+    r"declined to comment|(?:request|requests) for comment|could not be reached)\b",
     re.IGNORECASE,
 )
 _UNNAMED = re.compile(r"\b(?:he|she|they) (?:said|says|added|told)\b|\bsaid (?:he|she)\b")
@@ -96,7 +111,7 @@ def is_usable(text: str, min_words: int) -> bool:
     words = text.split()
     if len(words) < min_words:
         return False
-    if "?" in text or _JUNK.search(text):
+    if "?" in text or _JUNK.search(text) or _NO_COMMENT.search(text):
         return False
     if not text[0].isupper() and text[0] not in "\"'“‘":
         return False  # a fragment, or a line starting mid-sentence

@@ -308,7 +308,7 @@ def test_latest_embed_lists_one_line_per_story() -> None:
     assert embed["description"].splitlines() == [
         "**1.** [Dam \\*opens\\*](https://a.example/dam) — Wire A, 2025-06-02"
         " · also reported by B and C",
-        "**2.** Untitled",
+        "**2.**",  # nothing known: no "Untitled" either
     ]
     empty = payload(render.latest_embed([], "", topic="dam"))
     assert "not read any news about dam" in empty["description"]

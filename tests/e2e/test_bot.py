@@ -528,18 +528,21 @@ async def test_no_outgoing_message_can_ping(server: FakeDiscord, spy: SpyEngine)
         assert request.json["allowed_mentions"].get("replied_user", False) is False
 
 
-async def test_summary_is_deferred_then_sent_with_sources(
+async def test_summary_without_topic_is_deferred_then_lists_the_main_stories(
     server: FakeDiscord, spy: SpyEngine
 ) -> None:
     async with run(server, spy):
         callback, followup = await slash(server, "summary")
     assert callback.json["type"] == 5
     embed = only_embed(followup)
-    assert embed["title"] == "Summary: the news"
-    assert "[1]" in embed["description"]
-    (sources,) = embed["fields"]
-    assert sources["name"] == "Sources"
-    assert sources["value"].startswith("[1] ")
+    # The week ending at the newest article's day: the sample page's undated articles
+    # are not in it.
+    assert embed["title"] == "Main stories, 2025-08-13 to 2025-08-19"
+    assert embed["description"] == (
+        "**1. [Council scraps Harbour bridge toll](https://gazette.example/bridge-toll)**\n"
+        "The city council met on Tuesday evening to debate transport spending.\n"
+        "Harbour Gazette, 2025-08-19"
+    )
 
 
 async def test_summary_of_unknown_topic_says_so(server: FakeDiscord, spy: SpyEngine) -> None:
