@@ -36,7 +36,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "duc2004" / "clusters_dev.jsonl
 def _index_factory(embedder_name: str):
     from index.config import IndexConfig
     from index.engine import NewsIndex
-    from index.models.embedders import HashEmbedder, load_embedder
+    from index.models.embedders import load_embedder
+    from tests.support.embedders import HashEmbedder  # the fake embedder lives with the tests
 
     config = IndexConfig()
     embedder = HashEmbedder() if embedder_name == "hash" else load_embedder(config.model)

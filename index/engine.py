@@ -375,12 +375,11 @@ class NewsIndex:
         since = window_start(days, today)
         weights: dict[int, float] = {}
         if topic:
-            hits, subjects = self._on_subject(topic, today, since)
+            hits, subjects, leads = self._on_subject(topic, today, since)
             weights = {s.article_id: s.cosine for s in subjects}
-            leads = self._store.lead_passages(weights)
             # An article's opening states its story; the passages the search found add
             # what it says about the topic further down.
-            passages = list(leads.values()) + [
+            passages = [leads[a] for a in weights] + [
                 h.passage for h in hits if h.passage.article_id in weights and h.passage.position
             ]
         else:
@@ -391,9 +390,12 @@ class NewsIndex:
         chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
         return cite(topic or "", docs, chosen)
 
-    def _on_subject(self, topic: str, today: date, since: str) -> tuple[list[Hit], list[Subject]]:
-        """The hybrid search's hits for `topic`, and the articles among them whose subject
-        it is (title and opening passage; see summaries.subject), best first."""
+    def _on_subject(
+        self, topic: str, today: date, since: str
+    ) -> tuple[list[Hit], list[Subject], dict[int, Passage]]:
+        """The hybrid search's hits for `topic`, the articles among them whose subject it
+        is (title and opening passage; see summaries.subject), best first, and the
+        opening passage of each article hit."""
         query = parse_query(topic)
         vector = self.embedder.encode([query.text])[0]
         hits = self._retriever.search(
@@ -409,7 +411,7 @@ class NewsIndex:
             found,
             self._store.vectors([p.id for p in found]),
         )
-        return hits, on_subject(subjects, self.profile.subject)
+        return hits, on_subject(subjects, self.profile.subject), leads
 
     def topics(
         self, *, days: int | None = None, now: date | None = None, max_topics: int = 10
@@ -453,7 +455,7 @@ class NewsIndex:
         topic = clip_question(topic or "") or None
         if not topic:
             return latest_stories(self._store, count, since=since, until=until)
-        _, subjects = self._on_subject(topic, today, since)
+        _, subjects, _ = self._on_subject(topic, today, since)
         about = [s.article_id for s in subjects]
         return latest_stories(self._store, count, since=since, until=until, article_ids=about)
 
