@@ -119,7 +119,7 @@ def sweep(half: str) -> None:
         for topic in map(json.loads, TOPICS.read_text().splitlines()):
             if not _in_half(topic["id"], half):
                 continue
-            everything = SubjectSettings(0.0, 0.0, -1.0)
+            everything = SubjectSettings(min_score=-9.0)
             loose = replace(index.profile, subject=everything)
             index.profile, kept = loose, index.profile
             try:
@@ -136,14 +136,14 @@ def sweep(half: str) -> None:
     labelled = [json.loads(line) for line in TOPICS.read_text().splitlines()]
     total = sum(len(t["relevant"]) for t in labelled if _in_half(t["id"], half))
     print(f"{len(judged)} candidates, {sum(j[1] for j in judged)} relevant found, {total} labelled")
-    print("headline coverage cosine  kept  precision  recall (of labelled)")
-    for head, cov, cos in itertools.product((0.6, 0.7, 0.8, 1.01), (0.5, 0.6, 0.7), (0.4, 0.5)):
-        bars = SubjectSettings(min_headline_coverage=head, min_coverage=cov, min_cosine=cos)
+    print("headline coverage bar  kept  precision  recall (of labelled)")
+    for head, cov, bar in itertools.product((0.0, 0.5, 1.0), (0.5, 0.75, 1.0), (1.2, 1.4, 1.6)):
+        bars = SubjectSettings(headline_weight=head, coverage_weight=cov, min_score=bar)
         kept_rows = [j for j in judged if on_subject([j[0]], bars)]
         hit = sum(j[1] for j in kept_rows)
         precision = hit / len(kept_rows) if kept_rows else 1.0
         print(
-            f"{head:8.2f} {cov:8.2f} {cos:6.2f} {len(kept_rows):5} {precision:10.3f} "
+            f"{head:8.2f} {cov:8.2f} {bar:4.2f} {len(kept_rows):5} {precision:10.3f} "
             f"{hit / total:8.3f}"
         )
 

@@ -277,9 +277,13 @@ TUNNEL = (
 def test_a_days_window_past_year_one_means_no_limit(hash_index):
     hash_index.ingest_articles(
         [
-            Article(title="Tunnel opens", text=TUNNEL.format("Monday"), published="2025-08-11"),
             Article(
-                title="Tunnel plan", text=TUNNEL.format("a date to be set"), published="1999-01-01"
+                title="Rail tunnel opens", text=TUNNEL.format("Monday"), published="2025-08-11"
+            ),
+            Article(
+                title="Rail tunnel plan",
+                text=TUNNEL.format("a date to be set"),
+                published="1999-01-01",
             ),
         ]
     )
