@@ -1,17 +1,21 @@
 """Run `newsdesk eval` on every shared question set and write a markdown results table.
 
     python benchmarks/eval_all.py [--out benchmarks/results.md] [--cache DIR] [--sets seed,...]
+                                  [--embedding-cache DIR]
 
 The data stays in ../shared/eval (never copied here). Each corpus is ingested
 once into a fresh index (or into DIR/<set> with --cache, reused on later runs)
 and every question set over it is asked through the full pipeline and the two
-baselines, as `newsdesk eval` does.
+baselines, as `newsdesk eval` does. `--embedding-cache` keeps every vector the model
+computes on disk (benchmarks/embedding_cache.py): a second run over the same passages,
+or another benchmark that read them, embeds nothing again.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -66,20 +70,32 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="markdown file to write (default: stdout)")
     parser.add_argument("--cache", type=Path, help="keep each set's index under this folder")
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated corpus names")
+    parser.add_argument("--embedding-cache", type=Path, help="remember vectors in this folder")
     args = parser.parse_args()
+    embedder = None
+    if args.embedding_cache:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from embedding_cache import CachedEmbedder
+
+        from index.models.embedders import load_embedder
+
+        args.embedding_cache.mkdir(parents=True, exist_ok=True)
+        embedder = CachedEmbedder(load_embedder(IndexConfig().model), args.embedding_cache)
 
     rows = []
     for name in args.sets.split(","):
         corpus, question_sets = SETS[name]
         directory = args.cache / name if args.cache else None
         start = time.perf_counter()
-        with corpus_index(corpus, IndexConfig(), directory=directory) as index:
+        with corpus_index(corpus, IndexConfig(), embedder, directory=directory) as index:
             stats = index.stats()
             baseline = dense_baseline(index)  # the corpus embedded once for every question set
             for label, path in question_sets:
                 results = evaluate_answers(index, read_questions(path), baseline=baseline)
                 rows += [(label, mode, metrics) for mode, metrics in results.items()]
         print(f"{name}: {stats.passages} passages, {time.perf_counter() - start:.0f} s", flush=True)
+        if embedder is not None:
+            embedder.save()
 
     text = (
         f"# newsdesk eval results\n\nMachine: {platform.machine()}, "

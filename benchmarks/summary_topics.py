@@ -20,7 +20,8 @@ gives it; then:
   relevant articles.
 
 `--baseline` runs the same summaries with the code of COMMIT (a `git worktree`), its
-own index built by its own ingest, so both sides are measured in one run.
+own index built by its own ingest, so both sides are measured in one run; DUC 2004
+ROUGE (`duc2004.py`) is printed for both too, as summaries must not lose it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 TOPICS = Path(__file__).with_name("summary_topics.jsonl")
 LABELS = Path(__file__).with_name("summary_labels.jsonl")
 CACHE = Path("/tmp/newsdesk-summary-topics")
+DUC = REPO.parent / "shared" / "eval" / "duc2004" / "clusters_dev.jsonl"
 NOW = date(2022, 12, 31)  # after every article of the corpus: none is "not yet written"
 
 
@@ -163,6 +165,20 @@ def _run_side(code: Path, out: Path) -> list[dict]:
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
+def duc(code: Path) -> str:
+    """The newsdesk row of DUC 2004 ROUGE (tune, held-out, all) by the code in `code`."""
+    out = subprocess.run(
+        [sys.executable, str(code / "benchmarks" / "duc2004.py"), "--data", str(DUC)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=code,
+        env=dict(os.environ, PYTHONPATH=str(code)),
+    ).stdout
+    row = next(line for line in out.splitlines() if line.startswith("| **newsdesk**"))
+    return " / ".join(cell.strip() for cell in row.strip("|").split("|")[1:])
+
+
 def figures(rows: list[dict], topics: dict[str, dict], labels: dict[tuple[str, str], str]) -> dict:
     """Shares over all sentences of `rows` (topics of one half)."""
     count = {"on": 0, "off": 0, "furniture": 0, "unlabelled": 0}
@@ -210,6 +226,7 @@ def main() -> int:
             entry = json.loads(line)
             labels[(entry["topic"], entry["hash"])] = entry["label"]
     sides = {"this tree": _run_side(REPO, CACHE / "this.jsonl")}
+    trees = {"this tree": REPO}
     if args.baseline:
         tree = CACHE / f"tree-{args.baseline}"
         if not tree.exists():
@@ -218,11 +235,15 @@ def main() -> int:
                 check=True,
             )
         sides[f"commit {args.baseline}"] = _run_side(tree, CACHE / f"{args.baseline}.jsonl")
+        trees[f"commit {args.baseline}"] = tree
 
     def in_half(row: dict) -> bool:
         return _in_half(row["topic"], args.half)
 
     print(f"{len(topics)} topics, half: {args.half}")
+    print("DUC 2004 ROUGE-1 / ROUGE-2, tune (12) / held-out (13) / all (25):")
+    for name, tree in trees.items():
+        print(f"{name:>16}: {duc(tree)}")
     for name, rows in sides.items():
         result = figures([r for r in rows if in_half(r)], topics, labels)
         print(f"{name:>16}: {json.dumps(result)}")

@@ -106,7 +106,9 @@ _NOTE = re.compile(
     r"^(?:reporting|editing|writing) by|^editor['’]?s['’]? note|^\W*(?:updated|published|posted)\b"
     r"[^.!?]{0,40}\d|prices were accurate at the time|may earn (?:us )?a commission|"
     r"purchases you make through|"
-    r"^video ad feedback|\bsource: cnn$",
+    r"^video ad feedback|\bsource: cnn$|^just watched\b|\breplay more videos\b|^must watch\b|"
+    r"^(?:turn|tune|head|stay tuned) (?:in )?to \w+(?: \w+)? for (?:live |more |full |the latest )?"
+    r"(?:coverage|updates)",
     re.IGNORECASE,
 )
 # A reporter signing off an entry of a live blog: "-- Jane Doe", "— Jane Doe, Outlet".

@@ -50,6 +50,14 @@ _CLOSE_SINGLE = re.compile(r"(?<=[\w.,!?])(?<!s)['’](?=[\s,.;:!?)\]—-]|$)|(?
 _TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
 
 
+# "London (CNN) Boris Johnson..." or "New York (CNN Business) For months...": a web
+# page's dateline, in mixed case, before its agency in brackets.
+_BRACKET_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.'’-]*(?:[ ,]+[A-Z][\w.'’-]*){0,3}\s+)?"
+    r"\((?:CNN|CNN ?Business|CNN Politics|CNN Sport|AP|Reuters|AFP)\)\s*(?:[—–-]+\s*)?(?=[A-Z\"“])"
+)
+
+
 def normalize_quotes(text: str) -> str:
     """Return `text` with newswire ``TeX-style'' quotation marks made plain double quotes.
 
@@ -62,7 +70,7 @@ def normalize_quotes(text: str) -> str:
 def clean_sentence(text: str) -> str:
     """Return `text` with wire-service typography normalised and a dateline removed."""
     text = normalize_quotes(text)
-    text = _DATELINE.sub("", text.strip())
+    text = _BRACKET_DATELINE.sub("", _DATELINE.sub("", text.strip()))
     text = re.sub(r"\s+_\s+", "—", text)  # DUC newswire writes a dash as " _ "
     return " ".join(text.split())
 

@@ -48,6 +48,8 @@ FURNITURE = [
     "Contributing: The Associated Press",
     "Updated 3:04 PM ET, Fri June 3, 2022",
     "Prices were accurate at the time this article was published but may change over time.",
+    "JUST WATCHED Hear from parents hit by the shortage Replay More Videos ...",
+    "Turn to CNN for live coverage from Kennedy Space Center on Saturday afternoon.",
 ]
 
 NEWS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from index.summaries.extractive import SummaryDoc, SummaryOptions, summarize
-from index.summaries.text import is_dangling, is_usable
+from index.summaries.text import clean_sentence, is_dangling, is_usable
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,19 @@ def test_a_topic_summary_keeps_to_sentences_about_the_topic() -> None:
     assert "Houston" in " ".join(
         s.text for s in summarize(docs, query="Hurricane Ian", max_words=200, options=loose)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("London (CNN) Boris Johnson will face a vote.", "Boris Johnson will face a vote."),
+        ("New York (CNN Business) For months stores ran short.", "For months stores ran short."),
+        (
+            "Mexico City (CNN) — The president threatened a boycott.",
+            "The president threatened a boycott.",
+        ),
+        ("The (CNN) logo was shown.", "The (CNN) logo was shown."),
+    ],
+)
+def test_web_datelines_are_removed(text: str, clean: str) -> None:
+    assert clean_sentence(text) == clean
