@@ -47,6 +47,22 @@ _UNNAMED = re.compile(r"\b(?:he|she|they) (?:said|says|added|told)\b|\bsaid (?:h
 # Single quotation marks, told apart from apostrophes: "He's", "parents' homes".
 _OPEN_SINGLE = re.compile(r"(?:^|(?<=[\s(\[—-]))['‘](?=\w)")
 _CLOSE_SINGLE = re.compile(r"(?<=[\w.,!?])(?<!s)['’](?=[\s,.;:!?)\]—-]|$)|(?<=s)['’](?! [a-z])")
+# A photo caption that lost its credit: a short sentence whose subject does, in the
+# present tense, what the picture shows ("Lee plays a shot on the 17th hole.", "Lava
+# fissures flow down the north flank of the volcano on December 5."). News prose
+# reports in the past tense; captions describe the picture in the present.
+_CAPTION_VERBS = (
+    r"plays?|poses?|stands?|walks?|waves?|looks?|holds?|arrives?|attends?|celebrates?|"
+    r"reacts?|flows?|sits?|watches|watch|gestures?|greets?|carries|carry|prays?|mourns?|"
+    r"hugs?|smiles?|kneels?|rides?|kicks?|shoots?|dives?|performs?|inspects?|salutes?|"
+    r"gathers?|marches|march|cheers?|rests?|lies|lie|speaks?|listens?|leaves|leave|"
+    r"wait|waits|fills?|crowds?|lines?|surveys?|sifts?|clears?|wades?|cleans?|views?|visits?"
+)
+_CAPTION = re.compile(r"^(?:[\w'’.,-]+\s){1,6}?(?:" + _CAPTION_VERBS + r")\b[^\"“”]*$")
+_PAST_OR_REPORTED = re.compile(
+    r"\b(?:said|says|told|was|were|had|has|have|will|would|could|is|are|been|did)\b",
+    re.IGNORECASE,
+)
 _TERMINAL = re.compile(r"""[.!]['"’”)\]]*$""")
 
 
@@ -121,6 +137,8 @@ def is_usable(text: str, min_words: int) -> bool:
         return False
     if "?" in text or _JUNK.search(text) or _NO_COMMENT.search(text):
         return False
+    if is_caption(text):
+        return False
     if not text[0].isupper() and text[0] not in "\"'“‘":
         return False  # a fragment, or a line starting mid-sentence
     if not _TERMINAL.search(text):
@@ -131,6 +149,16 @@ def is_usable(text: str, min_words: int) -> bool:
         return False  # the same, quoted 'like this'
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(c.islower() for c in letters) > 0.5 * len(letters)
+
+
+def is_caption(text: str) -> bool:
+    """True when `text` reads as a photo caption: at most 25 words, its verb an action
+    in the present tense within the first few words, no reporting or past verb."""
+    return (
+        len(text.split()) <= 25
+        and bool(_CAPTION.match(text))
+        and not _PAST_OR_REPORTED.search(text)
+    )
 
 
 def is_dangling(text: str) -> bool:

@@ -105,3 +105,27 @@ def test_a_topic_summary_keeps_to_sentences_about_the_topic() -> None:
 )
 def test_web_datelines_are_removed(text: str, clean: str) -> None:
     assert clean_sentence(text) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lee plays a shot on the 17th hole during the final round.",
+        "Lava fissures flow down the north flank of the volcano on December 5.",
+        "Protesters march through the streets of Beijing on November 27.",
+    ],
+)
+def test_photo_captions_without_a_credit_are_never_usable(text: str) -> None:
+    assert not is_usable(text, 8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hurricane Ian made landfall near Cayo Costa as a Category 4 storm.",
+        "The company plays a key role in the market, analysts said on Monday.",
+        "Prices rise as demand grows in the region, the central bank said.",
+    ],
+)
+def test_news_sentences_in_any_tense_stay_usable(text: str) -> None:
+    assert is_usable(text, 8)
