@@ -132,12 +132,15 @@ _TERMINAL = re.compile(r"""[.!?]['"’”)\]]*$""")
 _WORD = re.compile(r"\w+")
 
 MAX_FURNITURE_WORDS = 60  # longer paragraphs are reporting, whatever words they use
+# ... and so are longer lines, in characters: this bound also keeps the unanchored
+# searches linear on hostile input (a 100,000-letter "word" made them quadratic).
+MAX_FURNITURE_CHARS = 600
 
 
 def is_furniture(line: str) -> bool:
     """True when `line` (one paragraph, stripped) belongs to the page, not the story."""
     line = line.strip()
-    if not line:
+    if not line or len(line) > MAX_FURNITURE_CHARS:
         return False
     words = len(_WORD.findall(line))
     if words > MAX_FURNITURE_WORDS:

@@ -142,3 +142,11 @@ def test_hand_labelled_real_lines_are_removed_with_precision() -> None:
     figures = json.loads(out.stdout)
     assert figures["test"]["precision"] >= 0.85 and figures["test"]["recall"] >= 0.65
     assert figures["all"]["content_removed"] <= 10
+
+
+def test_hostile_long_lines_are_judged_in_linear_time() -> None:
+    """A long run of capitals once made the credit search quadratic: 200,000 letters took
+    minutes. Judged now in one pass (the suite would stall otherwise)."""
+    for line in ("A" * 200_000, "Jane " * 40_000 + "/", "By " + "Jane Doe, " * 20_000):
+        assert not is_furniture(line)
+    assert strip_furniture("News.\n\n" + "B" * 200_000) == "News.\n\n" + "B" * 200_000
