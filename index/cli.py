@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from index.config import Config, load_config
 from index.errors import InputError, NewsdeskError
+from index.evaluation.commands import cmd_eval, cmd_eval_summary
 from index.output import answer_json, format_answer, format_summary, format_topics, topics_json
 
 if TYPE_CHECKING:
@@ -219,24 +220,6 @@ def _cmd_prune(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    from index.evaluation.harness import (
-        corpus_index,
-        evaluate_answers,
-        format_table,
-        read_questions,
-    )
-
-    questions = read_questions(args.questions)
-    with corpus_index(args.corpus, config.index, directory=args.cache) as index:
-        results = evaluate_answers(index, questions)
-    if args.json:
-        print(json.dumps(results))
-    else:
-        print(format_table(results))
-    return 0
-
-
 def _cmd_summary(args: argparse.Namespace, config: Config) -> int:
     if not args.topic.strip():  # the news as stories: the digest the bot posts too
         from index.output import digest_json, format_digest
@@ -316,46 +299,6 @@ def _cmd_feeds(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _cmd_eval_summary(args: argparse.Namespace, config: Config) -> int:
-    from index.engine import NewsIndex
-    from index.evaluation.rouge import (
-        engine_summarizer,
-        evaluate_summaries,
-        load_clusters,
-        markdown_table,
-        percentile,
-        report_groups,
-    )
-    from index.models.embedders import load_embedder
-
-    try:
-        clusters = load_clusters(args.file)[: args.clusters]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # any bad line
-        raise InputError(f"{args.file}: cannot read DUC clusters ({exc})") from None
-    embedder = load_embedder(config.index.model)
-    summarizer = engine_summarizer(
-        lambda path: NewsIndex.open(path, replace(config.index, path=str(path)), embedder)
-    )
-    try:
-        run = evaluate_summaries(clusters, summarizer)
-    except ImportError as exc:
-        raise NewsdeskError(str(exc)) from None
-    if args.json:
-        print(json.dumps(run.table()))
-        return 0
-    groups = (
-        report_groups(clusters)
-        if len(clusters) > 12
-        else [(f"all ({len(clusters)})", [c.cluster_id for c in clusters])]
-    )
-    print(markdown_table(run, groups))
-    print(
-        f"\nseconds per cluster (fresh index, ingest + summary): "
-        f"p50 {percentile(run.seconds, 0.5):.2f}, p95 {percentile(run.seconds, 0.95):.2f}"
-    )
-    return 0
-
-
 def _cmd_run(args: argparse.Namespace, config: Config) -> int:
     # The only import of bot/ from index/: the engine itself never loads Discord.
     from bot.__main__ import run
@@ -370,11 +313,11 @@ COMMANDS = {
     "ask": _cmd_ask,
     "stats": _cmd_stats,
     "prune": _cmd_prune,
-    "eval": _cmd_eval,
+    "eval": cmd_eval,
     "summary": _cmd_summary,
     "topics": _cmd_topics,
     "latest": _cmd_latest,
-    "eval-summary": _cmd_eval_summary,
+    "eval-summary": cmd_eval_summary,
     "run": _cmd_run,
     "feeds": _cmd_feeds,
 }

@@ -20,11 +20,11 @@ from index.ingest.pipeline import IngestPipeline, IngestReport
 from index.ingest.readers import bounded, read_inputs
 from index.ingest.urls import clean_url
 from index.models.embedders import Embedder, LazyEmbedder
+from index.newsroom import Newsroom
 from index.profiles import profile_for
 from index.records import (
     Answer,
     Article,
-    Digest,
     FeedSource,
     Hit,
     Passage,
@@ -32,14 +32,11 @@ from index.records import (
     Problem,
     PruneReport,
     Stats,
-    StoryLine,
-    Summary,
-    Topic,
 )
 from index.search.answer import answer_question
 from index.search.confidence import Confidence, Signals
 from index.search.fusion import SearchSettings
-from index.search.query import clip_question, parse_query
+from index.search.query import parse_query
 from index.search.retrieve import Retriever, collapse_duplicates
 from index.sources.poller import Poller
 from index.sources.rows import source_url
@@ -53,22 +50,16 @@ from index.storage.retention import (
 )
 from index.storage.store import Store
 from index.storage.vectors import SharedVectors, WriteLock
-from index.summaries.subject import Subject, judge, on_subject
-from index.text.dates import parse_date, window_start
+from index.text.dates import parse_date
 
 log = logging.getLogger(__name__)
 
 DB_FILE = "news.sqlite3"
 VECTORS_FILE = "vectors.faiss"
 LOCK_FILE = "write.lock"  # held by the process committing a batch (see ingest.pipeline)
-SUMMARY_WORDS = 110
-SUMMARY_PASSAGES = 40  # k of a topic summary's search, which returns up to 3k passages
-# A summary of "the news" (no topic) reads the newest articles only: the gist of what
-# is current, in bounded time however large the index grows.
-WHOLE_SUMMARY_ARTICLES = 40
 
 
-class NewsIndex:
+class NewsIndex(Newsroom):
     """An index directory: SQLite (articles, passages, FTS5) plus a FAISS file of vectors.
 
     Wherever a method takes `now`, None means today.
@@ -352,124 +343,6 @@ class NewsIndex:
             bytes_after=directory_bytes(self.path),
             vacuumed=vacuum,
         )
-
-    # -- summaries ----------------------------------------------------------
-    def summarize(
-        self,
-        topic: str | None = None,
-        *,
-        days: int | None = None,
-        now: date | None = None,
-        max_words: int = SUMMARY_WORDS,
-    ) -> Summary:
-        """An extractive summary with citations of the news about `topic` (None: everything).
-
-        With `days`, only articles published in the `days` before `now` count.
-        The summary has no lines when too little is known about the topic.
-        """
-        from index.summaries.documents import cite, summary_docs
-        from index.summaries.extractive import summarize
-
-        topic = clip_question(topic or "") or None
-        today = now or date.today()
-        since = window_start(days, today)
-        weights: dict[int, float] = {}
-        if topic:
-            hits, subjects, leads = self._on_subject(topic, today, since)
-            weights = {s.article_id: s.cosine for s in subjects}
-            # An article's opening states its story; the passages the search found add
-            # what it says about the topic further down.
-            passages = [leads[a] for a in weights] + [
-                h.passage for h in hits if h.passage.article_id in weights and h.passage.position
-            ]
-        else:
-            passages = self._store.passages_since(
-                since, until=self._until(today), newest_articles=WHOLE_SUMMARY_ARTICLES
-            )
-        docs = summary_docs(passages, weights)
-        chosen = summarize(docs, max_words=max_words, query=topic) if docs else []
-        return cite(topic or "", docs, chosen)
-
-    def _on_subject(
-        self, topic: str, today: date, since: str
-    ) -> tuple[list[Hit], list[Subject], dict[int, Passage]]:
-        """The hybrid search's hits for `topic`, the articles among them whose subject it
-        is (title and opening passage; see summaries.subject), best first, and the
-        opening passage of each article hit."""
-        query = parse_query(topic)
-        vector = self.embedder.encode([query.text])[0]
-        hits = self._retriever.search(
-            query, k=SUMMARY_PASSAGES, now=today, since=since, vector=vector
-        )
-        order = list(dict.fromkeys(h.passage.article_id for h in hits))
-        leads = self._store.lead_passages(order)
-        found = [leads[a] for a in order if a in leads]
-        subjects = judge(
-            query,
-            self._retriever.term_weights(query),
-            vector,
-            found,
-            self._store.vectors([p.id for p in found]),
-        )
-        return hits, on_subject(subjects, self.profile.subject), leads
-
-    def topics(
-        self, *, days: int | None = None, now: date | None = None, max_topics: int = 10
-    ) -> list[Topic]:
-        """The main stories among the articles (of the last `days` before `now`), largest first."""
-        from index.summaries.topics import find_topics
-
-        today = now or date.today()
-        passages = self._store.passages_since(window_start(days, today), until=self._until(today))
-        stored = self._store.vectors([p.id for p in passages])
-        # An article another process replaced between the two reads is left out.
-        passages = [p for p in passages if p.id in stored]
-        if not passages:
-            return []
-        matrix = np.vstack([stored[p.id] for p in passages])
-        story_of = self._store.stories_of(list(dict.fromkeys(p.article_id for p in passages)))
-        return find_topics(
-            passages,
-            matrix,
-            threshold=self.profile.topic_threshold,
-            max_topics=max_topics,
-            story_of=story_of,
-        )
-
-    def latest(
-        self,
-        count: int = 10,
-        *,
-        topic: str | None = None,
-        days: int | None = None,
-        now: date | None = None,
-    ) -> list[StoryLine]:
-        """The `count` newest stories (articles of the last `days` before `now`; about
-        `topic` when given, by the hybrid search), one per story, newest first."""
-        from index.stories.reads import latest_stories
-
-        if count < 1:
-            raise InputError(f"count must be at least 1, got {count}")
-        today = now or date.today()
-        since, until = window_start(days, today), self._until(today)
-        topic = clip_question(topic or "") or None
-        if not topic:
-            return latest_stories(self._store, count, since=since, until=until)
-        _, subjects, _ = self._on_subject(topic, today, since)
-        about = [s.article_id for s in subjects]
-        return latest_stories(self._store, count, since=since, until=until, article_ids=about)
-
-    def digest(self, *, days: int | None = None, now: date | None = None, count: int = 8) -> Digest:
-        """The `count` main stories, largest first, each with one lead sentence and its
-        source: of the `days` before `now`, or without `days` of the week ending at the
-        newest article's publication day (see stories.digest)."""
-        from index.stories.digest import build_digest
-
-        if count < 1 or (days is not None and days < 1):
-            raise InputError(f"count and days must be at least 1, got {count} and {days}")
-        today = now or date.today()
-        since = window_start(days, today) if days is not None else None
-        return build_digest(self._store, count, since=since, until=self._until(today))
 
 
 def _progress_bar() -> Any:

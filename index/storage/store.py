@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import StoreError
-from index.records import Article, Passage, Stats
+from index.records import Article, Stats
 from index.storage.fts import LexicalReads
+from index.storage.passage_rows import PassageRows
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage.story_rows import StoryRows
 from index.storage.vector_rows import VectorRows, generation_of
@@ -48,14 +49,7 @@ class NewPassage:
 BUSY_TIMEOUT_S = 60.0
 
 
-_PASSAGE_SELECT = """
-    SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published,
-           substr(a.ingested_at, 1, 10)
-    FROM passages p JOIN articles a ON a.id = p.article_id
-"""
-
-
-class Store(LexicalReads, VectorRows, StoryRows):
+class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
     """Thread-safe access to the index database.
 
     Two connections, each with its lock: one writes (transactions, meta), one reads.
@@ -301,60 +295,6 @@ class Store(LexicalReads, VectorRows, StoryRows):
             )
             ids.append(passage_id)
         return ids
-
-    # -- passages -----------------------------------------------------------
-    def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
-        """Return the passages with these ids (missing ids are left out)."""
-        ids = list(ids)
-        out: dict[int, Passage] = {}
-        with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for row in db.execute(f"{_PASSAGE_SELECT} WHERE p.id IN ({marks})", part):
-                    out[row[0]] = Passage(*row)
-        return out
-
-    def lead_passages(self, article_ids: Iterable[int]) -> dict[int, Passage]:
-        """The opening passage (position 0) of each of these articles, by article id."""
-        ids = list(article_ids)
-        out: dict[int, Passage] = {}
-        with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                sql = f"{_PASSAGE_SELECT} WHERE p.article_id IN ({marks}) AND p.position = 0"
-                for row in db.execute(sql, part):
-                    out[row[1]] = Passage(*row)
-        return out
-
-    def passages_since(
-        self, since: str, *, until: str = "", newest_articles: int | None = None
-    ) -> list[Passage]:
-        """Every passage of articles published on or after `since` ("" means all) and,
-        with `until`, on or before it (articles dated later are not yet written).
-
-        An undated article counts from the day it was ingested. With
-        `newest_articles`, only the passages of that many newest such articles.
-        """
-        day = "COALESCE(NULLIF(published, ''), substr(ingested_at, 1, 10))"
-        articles = f"SELECT id FROM articles WHERE {day} >= ? AND (? = '' OR {day} <= ?)"
-        if newest_articles is not None:
-            articles += f" ORDER BY {day} DESC, id DESC LIMIT {int(newest_articles)}"
-        with self._read() as db:
-            rows = db.execute(
-                f"{_PASSAGE_SELECT} WHERE p.article_id IN ({articles}) ORDER BY p.id",
-                (since, until, until),
-            ).fetchall()
-        return [Passage(*row) for row in rows]
-
-    def article_text(self, article_id: int) -> str:
-        """The whole text of an article, title first ("" when it is gone)."""
-        with self._read() as db:
-            row = db.execute(
-                "SELECT title, text FROM articles WHERE id = ?", (article_id,)
-            ).fetchone()
-        return f"{row[0]}\n{row[1]}" if row else ""
 
     def check_full_text(self) -> None:
         """Raise StoreError unless both full-text indexes match the rows they index

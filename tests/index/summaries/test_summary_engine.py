@@ -126,7 +126,7 @@ def test_cli_topics_and_eval_summary(tmp_path, capsys, sample_page, real_embedde
 
 
 def test_summary_of_all_the_news_reads_the_newest_articles_only(hash_index, monkeypatch):
-    import index.engine as engine_module
+    import index.newsroom as engine_module
 
     monkeypatch.setattr(engine_module, "WHOLE_SUMMARY_ARTICLES", 3)
     stories = [

@@ -1,0 +1,71 @@
+"""The evaluation commands of the command line: `newsdesk eval` (answer quality on a
+question set) and `newsdesk eval-summary` (DUC 2004 ROUGE beside the published systems)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+from index.config import Config
+from index.errors import InputError, NewsdeskError
+
+
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    """`newsdesk eval CORPUS QUESTIONS`: the metrics table (or JSON) of every mode."""
+    from index.evaluation.harness import (
+        corpus_index,
+        evaluate_answers,
+        format_table,
+        read_questions,
+    )
+
+    questions = read_questions(args.questions)
+    with corpus_index(args.corpus, config.index, directory=args.cache) as index:
+        results = evaluate_answers(index, questions)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(format_table(results))
+    return 0
+
+
+def cmd_eval_summary(args: argparse.Namespace, config: Config) -> int:
+    """`newsdesk eval-summary FILE`: ROUGE of newsdesk and the published systems."""
+    from index.engine import NewsIndex
+    from index.evaluation.rouge import (
+        engine_summarizer,
+        evaluate_summaries,
+        load_clusters,
+        markdown_table,
+        percentile,
+        report_groups,
+    )
+    from index.models.embedders import load_embedder
+
+    try:
+        clusters = load_clusters(args.file)[: args.clusters]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # any bad line
+        raise InputError(f"{args.file}: cannot read DUC clusters ({exc})") from None
+    embedder = load_embedder(config.index.model)
+    summarizer = engine_summarizer(
+        lambda path: NewsIndex.open(path, replace(config.index, path=str(path)), embedder)
+    )
+    try:
+        run = evaluate_summaries(clusters, summarizer)
+    except ImportError as exc:
+        raise NewsdeskError(str(exc)) from None
+    if args.json:
+        print(json.dumps(run.table()))
+        return 0
+    groups = (
+        report_groups(clusters)
+        if len(clusters) > 12
+        else [(f"all ({len(clusters)})", [c.cluster_id for c in clusters])]
+    )
+    print(markdown_table(run, groups))
+    print(
+        f"\nseconds per cluster (fresh index, ingest + summary): "
+        f"p50 {percentile(run.seconds, 0.5):.2f}, p95 {percentile(run.seconds, 0.95):.2f}"
+    )
+    return 0
