@@ -11,6 +11,7 @@ from typing import Protocol
 from index.records import Digest, DigestStory, Passage
 from index.storage.story_rows import MemberRow
 from index.stories.listing import other_outlets
+from index.summaries.subject import is_roundup
 from index.summaries.text import clean_sentence, is_dangling, is_usable, normalize_quotes
 from index.text.dates import to_date
 from index.text.sentences import split_sentences
@@ -94,6 +95,11 @@ def _window(store: _DigestReads, since: str | None, until: str) -> _Window:
 def _story(store: _DigestReads, story_id: int, members: list[MemberRow]) -> DigestStory | None:
     """The story told by the first usable lead sentence of its articles, newest first;
     by its newest headline alone when none has one; None when it has neither."""
+    # A roundup of the day's news ("5 things to know") reports many stories: it neither
+    # tells nor counts toward this one.
+    members = [m for m in members if not is_roundup(m.title)]
+    if not members:
+        return None
     newest_first = sorted(members, key=lambda m: (m.day, m.article_id), reverse=True)
     source, sentence = _first_sentence(store, newest_first)
     if source is None:

@@ -101,8 +101,12 @@ def is_roundup(title: str) -> bool:
     """Whether a title is that of a roundup of several stories."""
     if _ROUNDUP.search(title):
         return True
-    listed = title.split(":")[0] if title.count(":") == 1 else title
-    return len([part for part in re.split(r"[,;]", listed) if part.strip()]) >= ROUNDUP_ITEMS
+    # The stories may be listed before a colon ("Ian, Manchin, Medicare: Daily Briefing")
+    # or after it ("The Short List: Jeffries, tornadoes, rail strike, kratom").
+    return any(
+        len([item for item in re.split(r"[,;]", part) if item.strip()]) >= ROUNDUP_ITEMS
+        for part in title.split(":")
+    )
 
 
 def on_subject(subjects: Sequence[Subject], settings: SubjectSettings) -> list[Subject]:

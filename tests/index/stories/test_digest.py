@@ -280,3 +280,40 @@ def test_reads_only_the_ranked_stories_articles(hash_index, monkeypatch) -> None
 )
 def test_lead_sentence_is_the_first_that_stands_alone(passage: str, expected: str) -> None:
     assert lead_sentence(passage) == expected
+
+
+def test_a_roundup_of_the_days_news_is_not_a_story(hash_index) -> None:
+    roundup = (
+        "Floods, rates, fire: the day's news in brief. Dock workers walked off the job at "
+        "dawn and voters went to the polls in a close election across the country."
+    )
+    hash_index.ingest_articles(
+        [
+            article(FIRE, "Coast News", "https://c.test/fire", title="Wildfire hits Port Sable"),
+            article(roundup, "Daily", "https://d.test/brief", title="5 things to know for March 4"),
+            article(
+                roundup.replace("brief", "short"),
+                "Other",
+                "https://o.test/list",
+                title="The Short List: floods, rates, fire, dock strike",
+            ),
+        ]
+    )
+    digest = hash_index.digest(now=NOW)
+    assert [s.headline for s in digest.stories] == ["Wildfire hits Port Sable"]
+
+
+@pytest.mark.parametrize(
+    ("title", "roundup"),
+    [
+        ("5 things to know for Nov. 30: Rail strike, Jan. 6", True),
+        ("Hurricane Ian, Joe Manchin, European Union, Medicare: Daily Briefing", True),
+        ("The Short List: Hakeem Jeffries, tornadoes, severe weather, freight", True),
+        ("Biden signs the bill: what it means for you", False),
+        ("Respect for Marriage Act passes Senate: final vote tally, more", False),
+    ],
+)
+def test_roundup_titles(title: str, roundup: bool) -> None:
+    from index.summaries.subject import is_roundup
+
+    assert is_roundup(title) is roundup
