@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from index.config import Config, load_config
 from index.errors import InputError, NewsdeskError
-from index.evaluation.commands import cmd_eval, cmd_eval_summary
+from index.evaluation.commands import cmd_eval, cmd_eval_follow, cmd_eval_summary
 from index.output import answer_json, format_answer, format_summary, format_topics, topics_json
 
 if TYPE_CHECKING:
@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     duc.add_argument("file", help="clusters .jsonl (../shared/eval/duc2004/clusters_dev.jsonl)")
     duc.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
     duc.add_argument("--json", action="store_true", help="print one JSON object")
+
+    follow = commands.add_parser(
+        "eval-follow", help="precision and recall of follows on DUC 2004 (one fresh index)"
+    )
+    follow.add_argument("file", help="clusters .jsonl (../shared/eval/duc2004/clusters_dev.jsonl)")
+    follow.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
+    follow.add_argument("--json", action="store_true", help="print one JSON object")
 
     feeds = commands.add_parser("feeds", help="the feeds and pages the index follows")
     actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -318,6 +325,7 @@ COMMANDS = {
     "topics": _cmd_topics,
     "latest": _cmd_latest,
     "eval-summary": cmd_eval_summary,
+    "eval-follow": cmd_eval_follow,
     "run": _cmd_run,
     "feeds": _cmd_feeds,
 }

@@ -95,6 +95,21 @@ class Newsroom:
         )
         return hits, on_subject(subjects, self.profile.subject), leads
 
+    def follow_scores(self, topic: str, article_ids: list[int]) -> list[Subject]:
+        """How much each of these articles is about `topic` (see summaries.subject), in
+        the order given: what decides whether a new story matches a follow."""
+        query = parse_query(topic)
+        vector = self.embedder.encode([query.text])[0]
+        leads = self._store.lead_passages(article_ids)
+        found = [leads[a] for a in article_ids if a in leads]
+        return judge(
+            query,
+            self._retriever.term_weights(query),
+            vector,
+            found,
+            self._store.vectors([p.id for p in found]),
+        )
+
     def topics(
         self, *, days: int | None = None, now: date | None = None, max_topics: int = 10
     ) -> list[Topic]:

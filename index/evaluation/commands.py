@@ -69,3 +69,37 @@ def cmd_eval_summary(args: argparse.Namespace, config: Config) -> int:
         f"p50 {percentile(run.seconds, 0.5):.2f}, p95 {percentile(run.seconds, 0.95):.2f}"
     )
     return 0
+
+
+def cmd_eval_follow(args: argparse.Namespace, config: Config) -> int:
+    """`newsdesk eval-follow FILE`: precision and recall of follows on DUC 2004."""
+    import tempfile
+    from pathlib import Path
+
+    from index.engine import NewsIndex
+    from index.evaluation.follow import evaluate_follows
+    from index.evaluation.rouge import load_clusters
+    from index.models.embedders import load_embedder
+
+    try:
+        clusters = load_clusters(args.file)[: args.clusters]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # any bad line
+        raise InputError(f"{args.file}: cannot read DUC clusters ({exc})") from None
+    if len(clusters) < 2:
+        raise InputError("eval-follow needs at least 2 clusters (one half fits, one measures)")
+    embedder = load_embedder(config.index.model)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-follow-") as tmp:
+        run = evaluate_follows(
+            clusters,
+            lambda path: NewsIndex.open(path, replace(config.index, path=str(path)), embedder),
+            Path(tmp),
+        )
+    if args.json:
+        print(json.dumps(run.json()))
+    else:
+        print(
+            f"follows {run.follows} (bar {run.bar:.3f} fitted on {run.fitted_on} others): "
+            f"precision {run.precision:.3f}, recall {run.recall:.3f} "
+            f"(on the fitting half: {run.tune_precision:.3f} / {run.tune_recall:.3f})"
+        )
+    return 0
