@@ -12,7 +12,7 @@ from index.errors import InputError
 from index.models.embedders import Embedder
 from index.profiles import ModelProfile
 from index.records import Digest, Hit, Passage, StoryLine, Summary, Topic
-from index.search.query import clip_question, parse_query
+from index.search.query import Query, clip_question, parse_query
 from index.search.retrieve import Retriever
 from index.storage.store import Store
 from index.summaries.subject import Subject, judge, on_subject
@@ -84,31 +84,25 @@ class Newsroom:
             query, k=SUMMARY_PASSAGES, now=today, since=since, vector=vector
         )
         order = list(dict.fromkeys(h.passage.article_id for h in hits))
-        leads = self._store.lead_passages(order)
-        found = [leads[a] for a in order if a in leads]
-        subjects = judge(
-            query,
-            self._retriever.term_weights(query),
-            vector,
-            found,
-            self._store.vectors([p.id for p in found]),
-        )
+        subjects, leads = self._judge(query, vector, order)
         return hits, on_subject(subjects, self.profile.subject), leads
 
     def follow_scores(self, topic: str, article_ids: list[int]) -> list[Subject]:
         """How much each of these articles is about `topic` (see summaries.subject), in
         the order given: what decides whether a new story matches a follow."""
         query = parse_query(topic)
-        vector = self.embedder.encode([query.text])[0]
+        return self._judge(query, self.embedder.encode([query.text])[0], article_ids)[0]
+
+    def _judge(
+        self, query: Query, vector: np.ndarray, article_ids: list[int]
+    ) -> tuple[list[Subject], dict[int, Passage]]:
+        """How each article's opening stands to the query, in the given order (articles
+        gone meanwhile left out), and the openings read."""
         leads = self._store.lead_passages(article_ids)
         found = [leads[a] for a in article_ids if a in leads]
-        return judge(
-            query,
-            self._retriever.term_weights(query),
-            vector,
-            found,
-            self._store.vectors([p.id for p in found]),
-        )
+        vectors = self._store.vectors([p.id for p in found])
+        weights = self._retriever.term_weights(query)
+        return judge(query, weights, vector, found, vectors), leads
 
     def topics(
         self, *, days: int | None = None, now: date | None = None, max_topics: int = 10
