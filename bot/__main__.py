@@ -46,7 +46,9 @@ async def _run(config: Config, token: str) -> None:
     from index.engine import NewsIndex  # imported late: loading the model stack is slow
 
     engine = await asyncio.to_thread(
-        lambda: NewsIndex.open(config.index.path, config.index, sources=config.sources)
+        lambda: NewsIndex.open(
+            config.index.path, config.index, sources=config.sources, alerts=config.alerts
+        )
     )
     try:
         async with NewsBot(engine, config.discord) as bot:

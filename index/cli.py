@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
+from index.alerts.commands import add_parsers as add_alert_parsers
+from index.alerts.commands import cmd_digest, cmd_follows
 from index.config import Config, load_config
 from index.errors import InputError, NewsdeskError
 from index.evaluation.commands import cmd_eval, cmd_eval_follow, cmd_eval_summary
@@ -127,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     feeds_poll.add_argument("--all", action="store_true", help="poll every source, due or not")
     feeds_poll.add_argument("--json", action="store_true", help="print one JSON object")
 
+    add_alert_parsers(commands)
+
     run = commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument(
         "--sync",
@@ -161,7 +165,9 @@ def _config(args: argparse.Namespace) -> Config:
 def _open(config: Config) -> NewsIndex:
     from index.engine import NewsIndex
 
-    return NewsIndex.open(config.index.path, config.index, sources=config.sources)
+    return NewsIndex.open(
+        config.index.path, config.index, sources=config.sources, alerts=config.alerts
+    )
 
 
 def _cmd_ingest(args: argparse.Namespace, config: Config) -> int:
@@ -328,6 +334,8 @@ COMMANDS = {
     "eval-follow": cmd_eval_follow,
     "run": _cmd_run,
     "feeds": _cmd_feeds,
+    "follows": lambda args, config: cmd_follows(args, config, _open),
+    "digest": lambda args, config: cmd_digest(args, config, _open),
 }
 
 

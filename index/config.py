@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from index.errors import ConfigError
 
@@ -73,12 +74,30 @@ class SourcesConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """What the bot posts by itself: follows, daily digests, feed channels."""
+
+    # Messages the bot posts by itself in one channel per hour; stories over the limit
+    # share one "more stories" message, then wait for the next hour.
+    posts_per_hour: int = 6
+    # The timezone of digest times (an IANA name such as "Europe/Paris").
+    timezone: str = "UTC"
+    # A digest with nothing new says so in one line; false: it stays silent.
+    say_when_quiet: bool = True
+    # Follows, digests and feed channels one server may have, all together.
+    max_per_server: int = 50
+    # Seconds between two looks for new stories to post (and digests due).
+    tick_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration."""
 
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     sources: SourcesConfig = field(default_factory=SourcesConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
 
 def _check_type(section: str, key: str, value: Any, expected: Any) -> Any:
@@ -129,7 +148,12 @@ def _section(name: str, cls: type, raw: Any) -> Any:
 
 def parse_config(data: dict[str, Any]) -> Config:
     """Build a Config from parsed TOML, rejecting unknown sections, keys and wrong types."""
-    sections = {"discord": DiscordConfig, "index": IndexConfig, "sources": SourcesConfig}
+    sections = {
+        "discord": DiscordConfig,
+        "index": IndexConfig,
+        "sources": SourcesConfig,
+        "alerts": AlertsConfig,
+    }
     parts = {}
     for name, value in data.items():
         if name not in sections:
@@ -148,6 +172,18 @@ def parse_config(data: dict[str, Any]) -> Config:
             raise ConfigError(f"config: [sources] {key} must be at least 1")
     if config.sources.host_interval_s < 0:
         raise ConfigError("config: [sources] host_interval_s must not be negative")
+    for key in ("posts_per_hour", "max_per_server"):
+        if getattr(config.alerts, key) < 1:
+            raise ConfigError(f"config: [alerts] {key} must be at least 1")
+    if config.alerts.tick_seconds <= 0:
+        raise ConfigError("config: [alerts] tick_seconds must be more than 0")
+    try:
+        ZoneInfo(config.alerts.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"config: [alerts] timezone {config.alerts.timezone!r} is not a known timezone"
+            " (an IANA name such as 'UTC' or 'Europe/Paris')"
+        ) from None
     return config
 
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from index.config import IndexConfig, SourcesConfig
+from index.alerts.rows import AlertRows
+from index.config import AlertsConfig, IndexConfig, SourcesConfig
 from index.errors import InputError, StoreError
 from index.ingest.fetch import is_url
 from index.ingest.pipeline import IngestPipeline, IngestReport
 from index.ingest.readers import bounded, read_inputs
 from index.ingest.urls import clean_url
 from index.models.embedders import Embedder, LazyEmbedder
-from index.newsroom import Newsroom
 from index.profiles import profile_for
 from index.records import (
     Answer,
@@ -50,6 +50,7 @@ from index.storage.retention import (
 )
 from index.storage.store import Store
 from index.storage.vectors import SharedVectors, WriteLock
+from index.subscriptions import Subscriptions
 from index.text.dates import parse_date
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ VECTORS_FILE = "vectors.faiss"
 LOCK_FILE = "write.lock"  # held by the process committing a batch (see ingest.pipeline)
 
 
-class NewsIndex(Newsroom):
+class NewsIndex(Subscriptions):
     """An index directory: SQLite (articles, passages, FTS5) plus a FAISS file of vectors.
 
     Wherever a method takes `now`, None means today.
@@ -80,6 +81,7 @@ class NewsIndex(Newsroom):
         settings: SearchSettings | None = None,
         confidence: Confidence | None = None,
         sources: SourcesConfig | None = None,
+        alerts: AlertsConfig | None = None,
     ) -> None:
         self.path = path
         self.config = config
@@ -113,6 +115,8 @@ class NewsIndex(Newsroom):
             retention_days=config.retention_days,
         )
         self._poll_lock = threading.Lock()
+        self._alerts = AlertRows(self._store)
+        self.alerts_config = alerts or AlertsConfig()
         self._allow_private = (sources or SourcesConfig()).allow_private_addresses
 
     @classmethod
@@ -123,6 +127,7 @@ class NewsIndex(Newsroom):
         embedder: Embedder | None = None,
         *,
         sources: SourcesConfig | None = None,
+        alerts: AlertsConfig | None = None,
     ) -> NewsIndex:
         """Open (or create) the index at `path`; the embedder defaults to the configured model.
         `sources` says how sources are polled (their fetches' address rules, pace)."""
@@ -132,7 +137,9 @@ class NewsIndex(Newsroom):
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create index directory {path}: {exc.strerror}") from None
-        return cls(path, config, embedder or LazyEmbedder(config.model), sources=sources)
+        return cls(
+            path, config, embedder or LazyEmbedder(config.model), sources=sources, alerts=alerts
+        )
 
     def close(self) -> None:
         self._store.close()

@@ -150,14 +150,27 @@ class Newsroom:
         about = [s.article_id for s in subjects]
         return latest_stories(self._store, count, since=since, until=until, article_ids=about)
 
-    def digest(self, *, days: int | None = None, now: date | None = None, count: int = 8) -> Digest:
+    def digest(
+        self,
+        *,
+        days: int | None = None,
+        now: date | None = None,
+        count: int = 8,
+        topic: str | None = None,
+    ) -> Digest:
         """The `count` main stories, largest first, each with one lead sentence and its
         source: of the `days` before `now`, or without `days` of the week ending at the
-        newest article's publication day (see stories.digest)."""
+        newest article's publication day (see stories.digest); with `topic`, only
+        stories with an article about it (see summaries.subject)."""
         from index.stories.digest import build_digest
 
         if count < 1 or (days is not None and days < 1):
             raise InputError(f"count and days must be at least 1, got {count} and {days}")
         today = now or date.today()
         since = window_start(days, today) if days is not None else None
-        return build_digest(self._store, count, since=since, until=self._until(today))
+        topic = clip_question(topic or "") or None
+        among = None
+        if topic:
+            _, subjects, _ = self._on_subject(topic, today, since or "")
+            among = set(self._store.stories_of([s.article_id for s in subjects]).values())
+        return build_digest(self._store, count, since=since, until=self._until(today), among=among)

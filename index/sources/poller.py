@@ -156,6 +156,7 @@ class Poller:
                 title=article.title,
                 validators=_validators(fetched),
                 articles=len(stored.added) + len(stored.updated),
+                arrived=_news(due, stored),
             ),
             now,
             keep_entries_days=self._keep_entries_days,
@@ -187,6 +188,7 @@ class Poller:
                 seen=tuple(read.entry.key for read in reads if read.done),
                 listed=tuple(keys),
                 validators=validators,
+                arrived=_news(due, stored),
             ),
             now,
             keep_entries_days=self._keep_entries_days,
@@ -269,6 +271,14 @@ class Poller:
             record = PolledArticle(article_id=now[0], title=article.title, url=article.url)
             (added if old is None else updated).append(record)
         return _Stored(tuple(added), tuple(updated))
+
+
+def _news(due: DueSource, stored: _Stored) -> tuple[int, ...]:
+    """The articles of a poll to announce: those it added, unless this is the source's
+    first successful poll (its backlog: already published when it was added)."""
+    if not due.source.last_success_at:
+        return ()
+    return tuple(article.article_id for article in stored.added)
 
 
 def _articles(found: Iterable[_EntryRead], reads: list[_EntryRead]) -> Iterator[Article]:

@@ -50,6 +50,9 @@ class Success:
     articles: int = 0  # added or updated by this poll
     seen: tuple[str, ...] = ()  # entries now read (their articles are committed)
     listed: tuple[str, ...] | None = None  # every entry the feed lists (None: unknown)
+    # Articles this poll added that are news to announce (none on a source's first
+    # poll: what a new source already holds is its backlog).
+    arrived: tuple[int, ...] = ()
 
 
 def source_url(url: str) -> str:
@@ -186,6 +189,13 @@ class SourceRows:
                     done.articles,
                     source.id,
                 ),
+            )
+            # In the same transaction as the entries read: a crash never leaves an
+            # article read but lost to the alerts, or announced twice.
+            db.executemany(
+                "INSERT OR IGNORE INTO arrivals(article_id, source_url, arrived_at)"
+                " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?)",
+                [(a, source.source.url, moment, a) for a in done.arrived],
             )
             if done.listed is not None:
                 _forget_unlisted(db, source.id, done.listed, now - timedelta(keep_entries_days))

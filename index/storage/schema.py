@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -145,6 +145,77 @@ def _migrate_5(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_6(db: sqlite3.Connection) -> None:
+    """What the bot posts by itself: the articles polls brought (arrivals, in order),
+    follows, daily digests, feed channels, and the ledger of posts per channel and story."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE arrivals (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL UNIQUE REFERENCES articles(id) ON DELETE CASCADE,
+            source_url TEXT NOT NULL,
+            arrived_at TEXT NOT NULL
+        );
+        CREATE TABLE follows (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            role_id INTEGER,
+            created_at TEXT NOT NULL,
+            start_seq INTEGER NOT NULL,
+            UNIQUE (guild_id, channel_id, topic)
+        );
+        CREATE TABLE digests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL UNIQUE,
+            at TEXT NOT NULL,
+            topic TEXT NOT NULL DEFAULT '',
+            last_day TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE feed_channels (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            source_url TEXT NOT NULL,
+            include TEXT NOT NULL DEFAULT '',
+            exclude TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            start_seq INTEGER NOT NULL,
+            UNIQUE (guild_id, channel_id, source_url)
+        );
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            channel_id INTEGER NOT NULL,
+            story_id INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            label TEXT NOT NULL,
+            role_id INTEGER,
+            sentence TEXT NOT NULL DEFAULT '',
+            articles TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            stale INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            planned_at TEXT NOT NULL,
+            sent_at TEXT NOT NULL DEFAULT '',
+            UNIQUE (channel_id, story_id)
+        );
+        CREATE INDEX posts_story ON posts(story_id);
+        CREATE INDEX posts_state ON posts(state, channel_id);
+        CREATE INDEX posts_sent ON posts(channel_id, sent_at);
+        CREATE TABLE channel_messages (
+            channel_id INTEGER NOT NULL,
+            sent_at TEXT NOT NULL
+        );
+        CREATE INDEX channel_messages_at ON channel_messages(channel_id, sent_at);
+        """,
+    )
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT first; statements one by one stay in our transaction.
     for statement in script.split(";"):
@@ -153,4 +224,4 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 
 
 # Numbered migrations: index i upgrades a database from version i to i + 1.
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
+MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6]

@@ -4,7 +4,7 @@ an article's story, and the articles of stories for listings and digests."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
@@ -140,20 +140,30 @@ class StoryRows:
         return out
 
     def largest_stories(
-        self, count: int, *, since: str = "", until: str = "", dated_only: bool = False
+        self,
+        count: int,
+        *,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
+        among: Collection[int] | None = None,
     ) -> list[int]:
         """The `count` stories with the most articles dated within [since, until] ("" leaves
         a side open), largest first, then by distinct outlets, newest day, lowest id;
-        `dated_only` as in `story_members`."""
+        `dated_only` as in `story_members`; only stories in `among` when given."""
         day = _DATED if dated_only else _DAY
+        if among is not None and not among:
+            return []
+        ids = sorted(among or ())[:_CHUNK]  # a topic's stories: a search's worth at most
+        only = f" AND a.story_id IN ({','.join('?' * len(ids))})" if among is not None else ""
         with self._read() as db:
             rows = db.execute(
                 "SELECT a.story_id AS story, COUNT(*) AS articles,"
                 " COUNT(DISTINCT NULLIF(LOWER(TRIM(a.source)), '')) AS outlets,"
                 f" MAX({day}) AS newest FROM articles a"
-                f" WHERE {day} >= ? AND (? = '' OR {day} <= ?) GROUP BY story"
+                f" WHERE {day} >= ? AND (? = '' OR {day} <= ?){only} GROUP BY story"
                 " ORDER BY articles DESC, outlets DESC, newest DESC, story LIMIT ?",
-                (since, until, until, int(count)),
+                (since, until, until, *ids, int(count)),
             ).fetchall()
         return [int(row[0]) for row in rows]
 

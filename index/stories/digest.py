@@ -3,7 +3,7 @@ with its source and the other outlets that carry it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
@@ -28,7 +28,13 @@ class _DigestReads(Protocol):
     def newest_published(self, until: str) -> str: ...
 
     def largest_stories(
-        self, count: int, *, since: str = "", until: str = "", dated_only: bool = False
+        self,
+        count: int,
+        *,
+        since: str = "",
+        until: str = "",
+        dated_only: bool = False,
+        among: Collection[int] | None = None,
     ) -> list[int]: ...
 
     def story_members(
@@ -51,9 +57,17 @@ class _Window:
     shown: tuple[str, str]  # what the digest says the window is ("" when open)
 
 
-def build_digest(store: _DigestReads, count: int, *, since: str | None, until: str) -> Digest:
+def build_digest(
+    store: _DigestReads,
+    count: int,
+    *,
+    since: str | None,
+    until: str,
+    among: Collection[int] | None = None,
+) -> Digest:
     """The `count` main stories of articles dated within [since, until] (undated ones
-    counting from the day they were read), largest first.
+    counting from the day they were read), largest first; only stories in `among`
+    when given.
 
     `since` None: the `DIGEST_DAYS` days ending at the newest publication day on or
     before `until`, counting dated articles only; when no article is dated, every
@@ -65,6 +79,7 @@ def build_digest(store: _DigestReads, count: int, *, since: str | None, until: s
         since=window.since,
         until=window.until,
         dated_only=window.dated_only,
+        among=among,
     )
     members: dict[int, list[MemberRow]] = {story: [] for story in ranked}
     for row in store.story_members(

@@ -1,0 +1,1 @@
+"""Follows, digests and feed channels: what the bot posts by itself."""
