@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -22,7 +22,8 @@ from bot.cogs.common import (
     slow_down_text,
 )
 from bot.flood import FloodGuard, FloodSettings
-from index.config import DiscordConfig
+from index.alerts.records import DigestSchedule, FeedChannel, Follow, Outbox
+from index.config import AlertsConfig, DiscordConfig
 from index.ingest.pipeline import IngestReport
 from index.records import (
     Answer,
@@ -38,7 +39,7 @@ from index.records import (
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary", "bot.cogs.sources")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.summary", "bot.cogs.sources", "bot.cogs.alerts")
 DRAIN_SECONDS = 10.0  # on SIGTERM, how long answers in flight may take to finish
 UNKNOWN_COMMAND_TEXT = (
     "I don't have that command (any more). Type `/` to see my commands, or ask me by mentioning me."
@@ -89,6 +90,64 @@ class Engine(Protocol):
     def mark_failure_announced(self, url: str) -> None: ...
 
     def prune(self) -> PruneReport: ...
+
+    # What the bot posts by itself (bot/cogs/alerts.py); a server only sees its own.
+    alerts_config: AlertsConfig
+
+    def follow(
+        self,
+        guild_id: int,
+        channel_id: int,
+        topic: str,
+        *,
+        role_id: int | None = None,
+        now: datetime | None = None,
+    ) -> Follow: ...
+
+    def unfollow(self, guild_id: int, topic: str, *, channel_id: int | None = None) -> int: ...
+
+    def follows(self, guild_id: int | None = None) -> list[Follow]: ...
+
+    def schedule_digest(
+        self, guild_id: int, channel_id: int, at: str, *, topic: str = ""
+    ) -> DigestSchedule: ...
+
+    def unschedule_digest(self, guild_id: int, channel_id: int) -> bool: ...
+
+    def digest_schedules(self, guild_id: int | None = None) -> list[DigestSchedule]: ...
+
+    def route_feed(
+        self,
+        guild_id: int,
+        channel_id: int,
+        source: str,
+        *,
+        include: str = "",
+        exclude: str = "",
+        now: datetime | None = None,
+    ) -> FeedChannel: ...
+
+    def unroute_feed(self, guild_id: int, source: str, *, channel_id: int | None = None) -> int: ...
+
+    def feed_channels(self, guild_id: int | None = None) -> list[FeedChannel]: ...
+
+    def forget_channel(self, channel_id: int) -> None: ...
+
+    def alerts(self, now: datetime | None = None) -> Outbox: ...
+
+    def alert_sent(
+        self,
+        post_ids: Sequence[int],
+        channel_id: int,
+        message_id: int,
+        now: datetime | None = None,
+    ) -> None: ...
+
+    def alert_edited(self, post_id: int) -> None: ...
+
+    def alert_failed(self, post_ids: Sequence[int]) -> None: ...
+
+    def digest_sent(self, schedule_id: int, day: str) -> None: ...
 
 
 def intents() -> discord.Intents:

@@ -73,11 +73,76 @@ class _Snowflakes:
         return str(next(self._counter))
 
 
+@dataclass(frozen=True)
+class ChannelOption:
+    """A channel picked for a slash-command option (type 7). Discord resolves it in
+    `data.resolved.channels` with the invoking member's permissions there."""
+
+    channel_id: str
+    name: str = "news"
+    permissions: int = discord.Permissions.all().value
+    type: int = 0  # text
+
+
+@dataclass(frozen=True)
+class RoleOption:
+    """A role picked for a slash-command option (type 8), resolved in `data.resolved.roles`."""
+
+    role_id: str
+    name: str = "readers"
+    mentionable: bool = True
+
+
 def _option_type(value: Any) -> int:
     """The application-command option type Discord sends for `value`."""
+    if isinstance(value, ChannelOption):
+        return 7
+    if isinstance(value, RoleOption):
+        return 8
     if isinstance(value, bool):
         return 5
     return 4 if isinstance(value, int) else 3
+
+
+def _option_value(value: Any) -> Any:
+    if isinstance(value, ChannelOption):
+        return value.channel_id
+    if isinstance(value, RoleOption):
+        return value.role_id
+    return value
+
+
+def _role(role_id: str, name: str, *, position: int, mentionable: bool) -> dict[str, Any]:
+    return {
+        "id": role_id,
+        "name": name,
+        "permissions": "0",
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": mentionable,
+        "flags": 0,
+    }
+
+
+def _resolved(options: dict[str, Any], guild_id: str) -> dict[str, Any]:
+    """`data.resolved` for the channel and role options, as Discord sends it."""
+    resolved: dict[str, Any] = {}
+    for value in options.values():
+        if isinstance(value, ChannelOption):
+            resolved.setdefault("channels", {})[value.channel_id] = {
+                "id": value.channel_id,
+                "type": value.type,
+                "name": value.name,
+                "permissions": str(value.permissions),
+                "guild_id": guild_id,
+            }
+        elif isinstance(value, RoleOption):
+            resolved.setdefault("roles", {})[value.role_id] = _role(
+                value.role_id, value.name, position=1, mentionable=value.mentionable
+            )
+    return resolved
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -106,6 +171,11 @@ class FakeDiscord:
         self.channel_id = self._ids()
         self.other_channel_id = self._ids()
         self.bot_role_id = self._ids()  # the role Discord makes for an invited bot
+        self.reader_role_id = self._ids()  # a plain, mentionable role of the guild
+        # A second server the bot is in, with one channel: what one server may see of another.
+        self.other_guild_id = self._ids()
+        self.far_channel_id = self._ids()
+        self._posted: dict[str, dict[str, Any]] = {}  # message id -> message, to edit
         self.bot_user = {
             "id": self.bot_id,
             "username": "newsdesk",
@@ -387,6 +457,7 @@ class FakeDiscord:
             self.session_id = f"fake-session-{self.identify_count}"
             await self._dispatch_to(gateway, "READY", self._ready_payload())
             await self._dispatch_to(gateway, "GUILD_CREATE", self._guild_payload())
+            await self._dispatch_to(gateway, "GUILD_CREATE", self._other_guild_payload())
             self._ready.set()
         elif op == 6:  # resume
             self.resume_count += 1
@@ -402,7 +473,10 @@ class FakeDiscord:
         return {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [
+                {"id": self.guild_id, "unavailable": True},
+                {"id": self.other_guild_id, "unavailable": True},
+            ],
             "session_id": self.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.app_id, "flags": 0},
@@ -447,10 +521,38 @@ class FakeDiscord:
                     "flags": 0,
                     "tags": {"bot_id": self.bot_id},
                 },
+                _role(self.reader_role_id, "readers", position=2, mentionable=True),
             ],
             "channels": [
                 text_channel(self.channel_id, "news", 0),
                 text_channel(self.other_channel_id, "general", 1),
+            ],
+            "members": [self._member(self.bot_user)],
+            "member_count": 2,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "unavailable": False,
+        }
+
+    def _other_guild_payload(self) -> dict[str, Any]:
+        return {
+            "id": self.other_guild_id,
+            "name": "Other Guild",
+            "owner_id": self.owner_id,
+            "roles": [_role(self.other_guild_id, "@everyone", position=0, mentionable=False)],
+            "channels": [
+                {
+                    "id": self.far_channel_id,
+                    "type": 0,
+                    "name": "elsewhere",
+                    "position": 0,
+                    "guild_id": self.other_guild_id,
+                    "permission_overwrites": [],
+                }
             ],
             "members": [self._member(self.bot_user)],
             "member_count": 2,
@@ -518,14 +620,19 @@ class FakeDiscord:
         *,
         user: dict[str, Any] | None = None,
         channel_id: str | None = None,
+        guild_id: str | None = None,
+        permissions: int | None = None,
     ) -> dict[str, Any]:
         """Dispatch an INTERACTION_CREATE for slash command `name`; returns its payload.
 
-        `options` maps option names to values: strings (type 3), integers (type 4) or
-        booleans (type 5). A `name` of two words ("sources add") runs that subcommand.
+        `options` maps option names to values: strings (type 3), integers (type 4),
+        booleans (type 5), `ChannelOption` (7) or `RoleOption` (8), the last two also
+        in `data.resolved`. A `name` of two words ("sources add") runs that subcommand.
+        `permissions` are the member's in the current channel (default: all), as
+        `member.permissions`; `guild_id` defaults to the first guild.
         """
         typed = [
-            {"name": key, "type": _option_type(value), "value": value}
+            {"name": key, "type": _option_type(value), "value": _option_value(value)}
             for key, value in (options or {}).items()
         ]
         command, _, sub = name.partition(" ")
@@ -533,6 +640,10 @@ class FakeDiscord:
             typed = [{"name": sub, "type": 1, "options": typed}]
         user = user or self.default_author
         channel_id = channel_id or self.channel_id
+        guild_id = guild_id or self.guild_id
+        member = self._member(user)
+        if permissions is not None:
+            member["permissions"] = str(permissions)
         interaction = {
             "id": self._ids(),
             "type": 2,
@@ -540,17 +651,17 @@ class FakeDiscord:
             "version": 1,
             "application_id": self.app_id,
             "attachment_size_limit": 8 * 1024 * 1024,
-            "guild_id": self.guild_id,
+            "guild_id": guild_id,
             "channel_id": channel_id,
             "channel": {
                 "id": channel_id,
                 "type": 0,
                 "name": "news",
                 "position": 0,
-                "guild_id": self.guild_id,
+                "guild_id": guild_id,
             },
             "app_permissions": str(discord.Permissions.all().value),
-            "member": self._member(user),
+            "member": member,
             "locale": "en-US",
             "guild_locale": "en-US",
             "data": {
@@ -558,6 +669,7 @@ class FakeDiscord:
                 "name": command,
                 "type": 1,
                 "options": typed,
+                "resolved": _resolved(options or {}, guild_id),
             },
         }
         await self.dispatch("INTERACTION_CREATE", interaction)
@@ -607,6 +719,11 @@ class FakeDiscord:
             ("GET", r"/users/@me", self._get_me),
             ("GET", r"/oauth2/applications/@me", self._get_application),
             ("POST", r"/channels/(?P<channel_id>\d+)/messages", self._post_message),
+            (
+                "PATCH",
+                r"/channels/(?P<channel_id>\d+)/messages/(?P<message_id>\d+)",
+                self._edit_message,
+            ),
             ("POST", r"/channels/(?P<channel_id>\d+)/typing", self._no_content),
             (
                 "DELETE",
@@ -657,15 +774,29 @@ class FakeDiscord:
 
     def _post_message(self, *, channel_id: str, body: Any, **_: Any) -> web.Response:
         body = body if isinstance(body, dict) else {}
-        return _json(
-            self._message(
-                channel_id=channel_id,
-                content=body.get("content") or "",
-                author=self.bot_user,
-                embeds=body.get("embeds"),
-                reference=body.get("message_reference"),
-            )
+        message = self._message(
+            channel_id=channel_id,
+            content=body.get("content") or "",
+            author=self.bot_user,
+            embeds=body.get("embeds"),
+            reference=body.get("message_reference"),
         )
+        self._posted[message["id"]] = message
+        return _json(message)
+
+    def _edit_message(
+        self, *, channel_id: str, message_id: str, body: Any, **_: Any
+    ) -> web.Response:
+        """Edit one of the bot's channel messages: the fields sent replace the old ones."""
+        message = self._posted.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        body = body if isinstance(body, dict) else {}
+        for key in ("content", "embeds", "flags"):
+            if key in body:
+                message[key] = body[key] if body[key] is not None else message[key]
+        message["edited_timestamp"] = dt.datetime.now(dt.UTC).isoformat()
+        return _json(message)
 
     def _callback(self, *, iid: str, body: Any, query: Any, **_: Any) -> web.StreamResponse:
         if query.get("with_response") not in ("1", "true", "True"):

@@ -83,6 +83,9 @@ class Sources(commands.Cog):
                 log.warning("source %s: %s", result.url, result.error)
             elif result.added:
                 log.info("source %s: %d new articles", result.url, len(result.added))
+        added = sum(len(r.added) for r in results if not r.error)
+        if added:
+            self.bot.dispatch("sources_polled", added)  # the Alerts cog posts them now
         await self._announce_failures()
 
     @poll_loop.before_loop

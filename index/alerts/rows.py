@@ -178,12 +178,19 @@ class AlertRows:
     def remove_follows(self, guild_id: int, topic: str, channel_id: int | None) -> int:
         """Drop the server's follows of `topic` (case-insensitive; in one channel when
         given); how many went."""
+        wanted = topic.casefold()  # SQLite's LOWER() folds ASCII only
         with self._store.transaction() as db:
-            return db.execute(
-                "DELETE FROM follows WHERE guild_id = ? AND LOWER(topic) = LOWER(?)"
-                " AND (? IS NULL OR channel_id = ?)",
-                (guild_id, topic, channel_id, channel_id),
-            ).rowcount
+            ids = [
+                (fid,)
+                for fid, stored in db.execute(
+                    "SELECT id, topic FROM follows WHERE guild_id = ?"
+                    " AND (? IS NULL OR channel_id = ?)",
+                    (guild_id, channel_id, channel_id),
+                )
+                if str(stored).casefold() == wanted
+            ]
+            db.executemany("DELETE FROM follows WHERE id = ?", ids)
+            return len(ids)
 
     def follows(self, guild_id: int | None = None) -> list[Follow]:
         """The follows of one server (of all, with None), oldest first."""

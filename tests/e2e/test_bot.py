@@ -220,12 +220,18 @@ async def test_ready_syncs_commands_to_dev_guild(server: FakeDiscord, spy: SpyEn
         )
     assert sorted(c["name"] for c in put.json) == [
         "ask",
+        "digest",
+        "feed",
+        "feeds",
+        "follow",
+        "follows",
         "help",
         "ingest",
         "latest",
         "sources",
         "summary",
         "topics",
+        "unfollow",
     ]
     sources = next(c for c in put.json if c["name"] == "sources")
     assert sorted(o["name"] for o in sources["options"]) == ["add", "list", "remove"]
@@ -256,12 +262,18 @@ async def test_sync_global_registers_commands_globally(server: FakeDiscord, spy:
         put = await server.wait_for_request("PUT", rf"/applications/{server.app_id}/commands")
     assert sorted(c["name"] for c in put.json) == [
         "ask",
+        "digest",
+        "feed",
+        "feeds",
+        "follow",
+        "follows",
         "help",
         "ingest",
         "latest",
         "sources",
         "summary",
         "topics",
+        "unfollow",
     ]
     sources = next(c for c in put.json if c["name"] == "sources")
     assert sorted(o["name"] for o in sources["options"]) == ["add", "list", "remove"]
@@ -279,12 +291,18 @@ async def test_dev_guild_and_sync_global_sync_both(server: FakeDiscord, spy: Spy
     for put in (guild, everywhere):
         assert sorted(c["name"] for c in put.json) == [
             "ask",
+            "digest",
+            "feed",
+            "feeds",
+            "follow",
+            "follows",
             "help",
             "ingest",
             "latest",
             "sources",
             "summary",
             "topics",
+            "unfollow",
         ]
     sources = next(c for c in put.json if c["name"] == "sources")
     assert sorted(o["name"] for o in sources["options"]) == ["add", "list", "remove"]

@@ -254,6 +254,8 @@ def test_one_server_never_sees_or_removes_anothers_subscriptions(news, web):
     assert len(news.feed_channels(GUILD)) == 1 and len(news.digest_schedules(GUILD)) == 1
 
     assert news.unfollow(GUILD, "marlow FLOOD") == 1 and news.follows(GUILD) == []
+    news.follow(GUILD, CHANNEL, "Überschwemmung in Köln")
+    assert news.unfollow(GUILD, "ÜBERSCHWEMMUNG IN KÖLN") == 1  # not only ASCII folds
 
 
 def test_bad_subscriptions_are_one_line_errors_that_store_nothing(news, web):
