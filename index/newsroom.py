@@ -4,10 +4,12 @@ summaries, topics, the latest stories and the digest (the mixin `Newsroom` of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
 
+from index.alerts.matching import FollowMatch, match_articles
 from index.errors import InputError
 from index.models.embedders import Embedder
 from index.profiles import ModelProfile
@@ -87,11 +89,17 @@ class Newsroom:
         subjects, leads = self._judge(query, vector, order)
         return hits, on_subject(subjects, self.profile.subject), leads
 
-    def follow_scores(self, topic: str, article_ids: list[int]) -> list[Subject]:
-        """How much each of these articles is about `topic` (see summaries.subject), in
-        the order given: what decides whether a new story matches a follow."""
+    def follow_matches(self, topic: str, article_ids: Sequence[int]) -> list[FollowMatch]:
+        """Whether each of these articles matches a follow of `topic`, how much, and the
+        sentence to quote (see alerts.matching), in the order given; articles gone
+        meanwhile are left out."""
         query = parse_query(topic)
-        return self._judge(query, self.embedder.encode([query.text])[0], article_ids)[0]
+        vector = self.embedder.encode([query.text])[0]
+        by_article = self._store.article_passages(article_ids)
+        articles = [by_article[a] for a in article_ids if a in by_article]
+        vectors = self._store.vectors([p.id for passages in articles for p in passages])
+        weights = self._retriever.term_weights(query)
+        return match_articles(query, weights, vector, articles, vectors, self.profile.follow)
 
     def _judge(
         self, query: Query, vector: np.ndarray, article_ids: list[int]

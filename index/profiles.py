@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from index.alerts.matching import FollowSettings
 from index.models.embedders import MINILM, MPNET
 from index.search.confidence import Confidence
 from index.search.fusion import SearchSettings
@@ -25,6 +26,7 @@ class ModelProfile:
     subject: SubjectSettings = field(default_factory=SubjectSettings)  # "about the topic"
     topic_threshold: float = 0.45  # average cosine at which articles make one story
     stories: StorySettings = field(default_factory=StorySettings)  # grouping at ingest
+    follow: FollowSettings = field(default_factory=FollowSettings)  # "matches a follow"
 
 
 PROFILES = {
@@ -37,6 +39,7 @@ PROFILES = {
         ),
         # Not refitted since MiniLM stopped being the default: its cosines run ~0.1 lower.
         subject=SubjectSettings(min_score=1.3),
+        # The follow bar was fitted for MPNet only; MiniLM keeps its defaults (not refitted).
         topic_threshold=0.45,
     ),
 }

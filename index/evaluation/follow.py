@@ -3,10 +3,11 @@
 Each cluster gives one follow, phrased from the first 8 words of its first human
 reference summary; its 10 documents are the stories that should match it, every other
 cluster's documents the stories that should not. All documents go into one fresh
-index; each (follow, story) pair is scored by the subject score of
-`index.summaries.subject` (the one test of "this story is about the topic"). The bar is
-chosen on the first half of the clusters (highest recall at precision >= 0.95, else the
-highest precision) and precision and recall are reported on the other half.
+index; each (follow, story) pair is scored by `NewsIndex.follow_matches` (the test the
+bot applies to a new story, see `index.alerts.matching`). The bar is chosen on the first
+half of the clusters (highest recall at precision >= 0.95, else the highest precision)
+and precision and recall are reported on the other half; `profile_bar` is the bar the
+model's profile holds, which was fitted in this way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 from index.engine import NewsIndex
 from index.evaluation.rouge import Cluster
 from index.records import Article
-from index.summaries.subject import score
 
 FOLLOW_WORDS = 8
 TARGET_PRECISION = 0.95
@@ -36,6 +36,7 @@ class FollowRun:
     tune_precision: float
     tune_recall: float
     fitted_on: int
+    profile_bar: float = 0.0  # the bar of the model's FollowSettings
 
     def json(self) -> dict[str, float | int]:
         """The `--json` object."""
@@ -47,6 +48,7 @@ class FollowRun:
             "tune_precision": round(self.tune_precision, 3),
             "tune_recall": round(self.tune_recall, 3),
             "fitted_on": self.fitted_on,
+            "profile_bar": round(self.profile_bar, 3),
         }
 
 
@@ -74,11 +76,12 @@ def evaluate_follows(
         owner = {by_url[url]: cluster for cluster, url in keys if url in by_url}
         pairs: list[tuple[str, float, bool]] = []
         for cluster in clusters:
-            subjects = index.follow_scores(follow_text(cluster), ids)
-            for subject in subjects:
-                value = score(subject, index.profile.subject)
-                own = owner[subject.article_id] == cluster.cluster_id
-                pairs.append((cluster.cluster_id, value, own))
+            for found in index.follow_matches(follow_text(cluster), ids):
+                # The bar is refitted here, so the score counts, not `matched`; DUC
+                # documents have no titles, hence no roundups that `matched` would drop.
+                own = owner[found.article_id] == cluster.cluster_id
+                pairs.append((cluster.cluster_id, found.score, own))
+        profile_bar = index.profile.follow.min_score
     half = len(clusters) // 2
     tune = {c.cluster_id for c in clusters[:half]}
     fitted = [p for p in pairs if p[0] in tune]
@@ -87,7 +90,14 @@ def evaluate_follows(
     precision, recall = _figures(measured, bar)
     tune_precision, tune_recall = _figures(fitted, bar)
     return FollowRun(
-        precision, recall, len(clusters) - half, bar, tune_precision, tune_recall, half
+        precision,
+        recall,
+        len(clusters) - half,
+        bar,
+        tune_precision,
+        tune_recall,
+        half,
+        profile_bar,
     )
 
 

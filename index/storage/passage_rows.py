@@ -1,6 +1,6 @@
 """Reads of stored passages with their article's title, outlet, link and dates (the
-mixin `PassageRows` of `Store`): by id, the opening passage of articles, a window of
-publication days, an article's whole text."""
+mixin `PassageRows` of `Store`): by id, the opening passage of articles, all passages of
+articles, a window of publication days, an article's whole text."""
 
 from __future__ import annotations
 
@@ -46,6 +46,20 @@ class PassageRows:
                 sql = f"{PASSAGE_SELECT} WHERE p.article_id IN ({marks}) AND p.position = 0"
                 for row in db.execute(sql, part):
                     out[row[1]] = Passage(*row)
+        return out
+
+    def article_passages(self, article_ids: Iterable[int]) -> dict[int, list[Passage]]:
+        """Every passage of each of these articles, in order, by article id (articles
+        gone are left out)."""
+        ids = list(article_ids)
+        out: dict[int, list[Passage]] = {}
+        with self._read() as db:
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                sql = f"{PASSAGE_SELECT} WHERE p.article_id IN ({marks}) ORDER BY p.position"
+                for row in db.execute(sql, part):
+                    out.setdefault(row[1], []).append(Passage(*row))
         return out
 
     def passages_since(

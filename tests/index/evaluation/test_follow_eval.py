@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index.alerts.matching import FollowSettings
 from index.cli import main
 from index.config import IndexConfig
 from index.engine import NewsIndex
@@ -47,7 +48,8 @@ def test_follows_match_their_own_cluster(tmp_path: Path) -> None:
     )
     assert run.follows == 2 and run.fitted_on == 2
     assert run.precision == 1.0 and run.recall == 1.0  # words and meaning both separate them
-    assert set(run.json()) >= {"precision", "recall", "follows"}
+    assert set(run.json()) >= {"precision", "recall", "follows", "bar", "profile_bar"}
+    assert run.profile_bar == FollowSettings().min_score  # the test embedder gets the default's
 
 
 def test_eval_follow_needs_two_clusters(tmp_path: Path, capsys) -> None:
@@ -70,3 +72,4 @@ def test_eval_follow_on_duc_prints_the_figures(capsys) -> None:
     figures = json.loads(capsys.readouterr().out)
     assert figures["follows"] == 2 and 0.0 <= figures["precision"] <= 1.0
     assert figures["recall"] > 0.3  # a follow finds some of its own cluster's stories
+    assert set(figures) >= {"bar", "tune_precision", "tune_recall", "fitted_on", "profile_bar"}
