@@ -81,7 +81,7 @@ class Newsroom:
         is (title and opening passage; see summaries.subject), best first, and the
         opening passage of each article hit."""
         query = parse_query(topic)
-        vector = self.embedder.encode([query.text])[0]
+        vector = self._retriever.query_vector(query.text)
         hits = self._retriever.search(
             query, k=SUMMARY_PASSAGES, now=today, since=since, vector=vector
         )
@@ -94,7 +94,7 @@ class Newsroom:
         sentence to quote (see alerts.matching), in the order given; articles gone
         meanwhile are left out."""
         query = parse_query(topic)
-        vector = self.embedder.encode([query.text])[0]
+        vector = self._retriever.query_vector(query.text)
         by_article = self._store.article_passages(article_ids)
         articles = [by_article[a] for a in article_ids if a in by_article]
         vectors = self._store.vectors([p.id for passages in articles for p in passages])

@@ -20,7 +20,7 @@ def answer_question(
 ) -> tuple[Answer, Signals | None]:
     """The answer to `query` and the signals its confidence came from (None when nothing
     was found)."""
-    vector = retriever.embedder.encode([query.text])[0]
+    vector = retriever.query_vector(query.text)
     hits = retriever.search(query, k=ANSWER_HITS, now=now, vector=vector)
     hits = collapse_duplicates(hits)[:ANSWER_HITS]
     if not hits:
