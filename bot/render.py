@@ -376,6 +376,10 @@ def help_embed(stats: Stats, *, answer_channels: Sequence[int] = ()) -> discord.
         "• `/topics [days]` — the main stories I have read about.",
         "• `/latest [count] [topic]` — the newest stories, one line each.",
         "• `/sources list` — the feeds and sites I follow, and their health.",
+        "• `/follow topic [channel] [role]` — I post each new story about a topic "
+        "(`/follows`, `/unfollow`).",
+        "• `/digest channel time` — the day's main stories, daily at that time.",
+        "• `/feed add channel source` — every new story of one of my sources (`/feeds`).",
         "• `/help` — this message.",
         "",
         "If the news I have read does not cover a question, I say so rather than guess.",

@@ -168,6 +168,8 @@ def test_help_embed_reports_stats() -> None:
     fields = {f.name: f.value for f in embed.fields}
     assert fields == {"Articles read": "1,234", "Outlets": "3", "News as of": "2025-08-18"}
     assert "/ask" in embed.description and "<#42>" in embed.description
+    for command in ("/follow", "/unfollow", "/follows", "/digest", "/feed add", "/feeds"):
+        assert f"{command}" in embed.description
 
 
 def test_help_embed_for_empty_index() -> None:
