@@ -17,7 +17,7 @@ from index.alerts.commands import add_parsers as add_alert_parsers
 from index.alerts.commands import cmd_digest, cmd_follows
 from index.config import Config, load_config
 from index.errors import InputError, NewsdeskError
-from index.evaluation.commands import cmd_eval, cmd_eval_follow, cmd_eval_summary
+from index.evaluation.commands import cmd_bench, cmd_eval, cmd_eval_follow, cmd_eval_summary
 from index.output import answer_json, format_answer, format_summary, format_topics, topics_json
 
 if TYPE_CHECKING:
@@ -112,6 +112,33 @@ def _parser() -> argparse.ArgumentParser:
     follow.add_argument("file", help="clusters .jsonl (../shared/eval/duc2004/clusters_dev.jsonl)")
     follow.add_argument("--clusters", type=_positive_int, help="only the first N clusters")
     follow.add_argument("--json", action="store_true", help="print one JSON object")
+
+    bench = commands.add_parser(
+        "bench", help="latency, recall, ingest, disk, RAM and start-up at 10k-1M passages"
+    )
+    bench.add_argument(
+        "--sizes", default="10000,100000", help="passage counts, comma-separated (10000,100000)"
+    )
+    bench.add_argument("--questions", type=_positive_int, default=100, help="questions timed")
+    bench.add_argument(
+        "--cache", metavar="DIR", help="built indexes (default: /tmp/newsdesk-bench), reused"
+    )
+    bench.add_argument(
+        "--corpus",
+        default="../shared/eval/scale/news_pages_2022.jsonl.gz",
+        help="pages .jsonl(.gz) for real passages and questions (default: the scale corpus)",
+    )
+    bench.add_argument(
+        "--embedder",
+        choices=("model", "stand-in"),
+        default="model",
+        help="the configured model (default), or a hashing stand-in for a fast check",
+    )
+    bench.add_argument("--real", type=_positive_int, default=2000, help="real passages at most")
+    bench.add_argument(
+        "--sample", type=_positive_int, default=300, help="passages of the ingest sample"
+    )
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
 
     feeds = commands.add_parser("feeds", help="the feeds and pages the index follows")
     actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -332,6 +359,7 @@ COMMANDS = {
     "latest": _cmd_latest,
     "eval-summary": cmd_eval_summary,
     "eval-follow": cmd_eval_follow,
+    "bench": cmd_bench,
     "run": _cmd_run,
     "feeds": _cmd_feeds,
     "follows": lambda args, config: cmd_follows(args, config, _open),

@@ -100,6 +100,45 @@ def cmd_eval_follow(args: argparse.Namespace, config: Config) -> int:
         print(
             f"follows {run.follows} (bar {run.bar:.3f} fitted on {run.fitted_on} others): "
             f"precision {run.precision:.3f}, recall {run.recall:.3f} "
-            f"(on the fitting half: {run.tune_precision:.3f} / {run.tune_recall:.3f})"
+            f"(on the fitting half: {run.tune_precision:.3f} / {run.tune_recall:.3f}; "
+            f"the profile's bar: {run.profile_bar:.3f})"
         )
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, config: Config) -> int:
+    """`newsdesk bench`: latency, recall, ingest, disk, RAM and start-up at each size."""
+    import sys
+    from pathlib import Path
+
+    from index.evaluation.bench import BenchSettings, format_report, run_bench
+
+    try:
+        sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
+    except ValueError:
+        raise InputError(
+            f"--sizes must be passage counts like 10000,100000: {args.sizes}"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise InputError("--sizes must be positive passage counts")
+    settings = BenchSettings(
+        sizes=sizes,
+        questions=args.questions,
+        corpus=Path(args.corpus),
+        embedder=args.embedder,
+        real=args.real,
+        sample=args.sample,
+        passage_tokens=config.index.passage_tokens,
+        model=config.index.model,
+    )
+    if args.cache:
+        settings = replace(settings, cache=Path(args.cache))
+    if not settings.corpus.exists():
+        raise InputError(f"no corpus at {settings.corpus} (see --corpus)")
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = run_bench(settings, log)
+    print(json.dumps(result) if args.json else format_report(result))
     return 0
