@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from index.errors import ConfigError
 
 DEFAULT_MODEL = "bundled:all-mpnet-base-v2"
+DEVICES = ("cpu", "cuda", "auto")
 DEFAULT_INDEX_PATH = "./newsdesk-data"
 
 
@@ -54,6 +55,13 @@ class IndexConfig:
     # Articles published (or, undated, read) longer ago than this leave the index
     # (`newsdesk prune`, and daily while the bot runs); 0 keeps everything.
     retention_days: int = 90
+    # Past this many passages the vectors move to an approximate index (IVF-SQ8, built
+    # in the background; recall@10 >= 0.97 against exact, a quarter of the memory);
+    # 0 keeps exact search at any size.
+    approximate_from: int = 50_000
+    # Where the model embeds: "cpu", "cuda" (a GPU, for backfills: onnxruntime-gpu or a
+    # CUDA build of torch must be installed), or "auto" (a GPU when one is usable).
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,13 @@ def parse_config(data: dict[str, Any]) -> Config:
     for key in ("user_questions_per_minute", "channel_questions_per_minute"):
         if getattr(config.discord, key) < 1:
             raise ConfigError(f"config: [discord] {key} must be at least 1")
+    if config.index.device not in DEVICES:
+        raise ConfigError(
+            f"config: [index] device must be one of {', '.join(DEVICES)},"
+            f" got {config.index.device!r}"
+        )
+    if config.index.approximate_from < 0:
+        raise ConfigError("config: [index] approximate_from must be 0 (always exact) or more")
     if config.index.retention_days < 0:
         raise ConfigError("config: [index] retention_days must be 0 (keep all) or more")
     for key in ("poll_minutes", "parallel_fetches"):

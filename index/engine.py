@@ -92,7 +92,11 @@ class NewsIndex(Subscriptions):
         try:
             self._check_recorded_settings()
             self._vectors = SharedVectors(
-                path / VECTORS_FILE, embedder.dim, self._store, WriteLock(path / LOCK_FILE)
+                path / VECTORS_FILE,
+                embedder.dim,
+                self._store,
+                WriteLock(path / LOCK_FILE),
+                approximate_from=config.approximate_from,
             )
             self._vectors.clean_temps()
         except BaseException:
@@ -138,7 +142,11 @@ class NewsIndex(Subscriptions):
         except OSError as exc:
             raise StoreError(f"cannot create index directory {path}: {exc.strerror}") from None
         return cls(
-            path, config, embedder or LazyEmbedder(config.model), sources=sources, alerts=alerts
+            path,
+            config,
+            embedder or LazyEmbedder(config.model, config.device),
+            sources=sources,
+            alerts=alerts,
         )
 
     def close(self) -> None:

@@ -89,7 +89,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded offline: the bundled MiniLM, or a local model
     folder (the default model, mpnet, runs with ONNX Runtime: `OnnxEmbedder`)."""
 
-    def __init__(self, model: str, *, batch_size: int = 64) -> None:
+    def __init__(self, model: str, *, batch_size: int = 64, device: str = "cpu") -> None:
         self.name = model
         self.batch_size = batch_size
         # Offline: models come from packages or local paths, never from a hub.
@@ -104,7 +104,7 @@ class SentenceTransformerEmbedder:
 
         path = _resolve_model_path(model)
         try:
-            self._model = SentenceTransformer(path, device="cpu")
+            self._model = SentenceTransformer(path, device=_torch_device(device))
         except Exception as exc:  # sentence-transformers raises many types for a bad path
             raise StoreError(f"cannot load embedding model {model!r}: {exc}") from None
         dimension = (
@@ -150,14 +150,15 @@ class LazyEmbedder:
     known size, without loading.
     """
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, device: str = "cpu") -> None:
         self.name = model
+        self.device = device
         self.dim_hint: int | None = BUNDLED_DIMS.get(model)
         self._loaded: Embedder | None = None
 
     def _get(self) -> Embedder:
         if self._loaded is None:
-            self._loaded = load_embedder(self.name)
+            self._loaded = load_embedder(self.name, self.device)
         return self._loaded
 
     @property
@@ -184,7 +185,7 @@ class OnnxEmbedder:
     torch at run time (start-up in a fraction of a second instead of ~5 s).
     """
 
-    def __init__(self, name: str, directory: Path) -> None:
+    def __init__(self, name: str, directory: Path, device: str = "cpu") -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -205,7 +206,7 @@ class OnnxEmbedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3
             self._session = onnxruntime.InferenceSession(
-                str(directory / ONNX_FILE), options, providers=["CPUExecutionProvider"]
+                str(directory / ONNX_FILE), options, providers=onnx_providers(device)
             )
         except Exception as exc:  # onnxruntime and tokenizers raise their own types
             raise StoreError(f"cannot load embedding model {name!r}: {exc}") from None
@@ -245,15 +246,46 @@ def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
     load_embedder.cache_clear()
 
 
+def onnx_providers(device: str) -> list[str]:
+    """ONNX Runtime's execution providers for a configured device: CUDA first when asked
+    for (or "auto") and this onnxruntime build has it, else the CPU (with a warning when
+    "cuda" was asked for)."""
+    import onnxruntime
+
+    if device in ("cuda", "auto"):
+        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        if device == "cuda":
+            log.warning(
+                "[index] device = 'cuda', but this onnxruntime has no CUDA provider "
+                "(install onnxruntime-gpu): embedding on the CPU"
+            )
+    return ["CPUExecutionProvider"]
+
+
+def _torch_device(device: str) -> str:
+    """torch's device for a configured one: "cuda" only when torch can use a GPU."""
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        log.warning("[index] device = 'cuda', but torch sees no GPU: embedding on the CPU")
+    return "cpu"
+
+
 @functools.lru_cache(maxsize=4)
-def load_embedder(model: str) -> Embedder:
-    """Return the embedder for a configured model name or path (loaded once per process)."""
+def load_embedder(model: str, device: str = "cpu") -> Embedder:
+    """Return the embedder for a configured model name or path, on `device` ("cpu",
+    "cuda", "auto"; see onnx_providers), loaded once per process."""
     if model in _REGISTERED:
         return _REGISTERED[model]()
     if model == MPNET:
-        return OnnxEmbedder(model, mpnet_onnx_dir())
+        return OnnxEmbedder(model, mpnet_onnx_dir(), device)
     if model.startswith(BUNDLED_PREFIX) and model != MINILM:
         raise StoreError(
             f"unknown bundled model {model!r}: use {MPNET!r} or {MINILM!r}, or a model folder"
         )
-    return SentenceTransformerEmbedder(model)
+    return SentenceTransformerEmbedder(model, device=device)

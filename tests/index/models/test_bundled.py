@@ -117,7 +117,7 @@ def test_a_new_index_opens_and_reports_stats_without_loading_the_model(
     from index.config import IndexConfig
     from index.engine import NewsIndex
 
-    def no_loading(model: str):
+    def no_loading(model: str, device: str = "cpu"):
         raise AssertionError(f"{model} was loaded")
 
     monkeypatch.setattr(embedders, "load_embedder", no_loading)

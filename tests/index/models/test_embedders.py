@@ -21,7 +21,7 @@ def test_an_unregistered_hash_name_is_a_model_path_not_the_fake(monkeypatch) -> 
     tried = []
 
     class NoModelThere:
-        def __init__(self, model: str) -> None:
+        def __init__(self, model: str, **_: object) -> None:
             tried.append(model)
             raise StoreError(f"cannot load embedding model {model!r}: no such folder")
 
