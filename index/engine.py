@@ -150,7 +150,10 @@ class NewsIndex(Subscriptions):
         )
 
     def close(self) -> None:
-        self._store.close()
+        try:
+            self._vectors.checkpoint()  # the next open then reads no rows to catch up
+        finally:
+            self._store.close()
 
     def __enter__(self) -> NewsIndex:
         return self

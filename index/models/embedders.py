@@ -243,7 +243,7 @@ def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
     """Make `load_embedder(name)` return `factory()`: for embedders that are not models
     on disk (the tests register a deterministic fake)."""
     _REGISTERED[name] = factory
-    load_embedder.cache_clear()
+    _load.cache_clear()
 
 
 def onnx_providers(device: str) -> list[str]:
@@ -276,10 +276,14 @@ def _torch_device(device: str) -> str:
     return "cpu"
 
 
-@functools.lru_cache(maxsize=4)
 def load_embedder(model: str, device: str = "cpu") -> Embedder:
     """Return the embedder for a configured model name or path, on `device` ("cpu",
     "cuda", "auto"; see onnx_providers), loaded once per process."""
+    return _load(model, device)  # one cache key however the device is passed
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model: str, device: str) -> Embedder:
     if model in _REGISTERED:
         return _REGISTERED[model]()
     if model == MPNET:

@@ -80,7 +80,7 @@ def prune_expired(
             with store.transaction() as db:
                 chunk, more = _delete_chunk(store, db, cutoff, limit)
             if chunk.articles:
-                vectors.publish()
+                vectors.publish(save=True)
         articles += chunk.articles
         passages += chunk.passages
         if not more:

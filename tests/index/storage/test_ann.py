@@ -66,7 +66,7 @@ def _shared(path: Path, store: Store, approximate_from: int = FROM) -> SharedVec
 
 def _publish(vectors: SharedVectors) -> None:
     with vectors.lock.hold():
-        vectors.publish()
+        vectors.publish(save=True)
 
 
 def _exact(store: Store) -> VectorIndex:

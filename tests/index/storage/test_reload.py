@@ -95,6 +95,7 @@ def test_updates_and_additions_by_another_handle_reach_search_and_the_file(tmp_p
         hit = second.search("vote moved Friday night", k=1, mode="dense")[0]
         assert hit.passage.text == new.text
         second.ingest_articles([_article(3)])
+        second.close()  # a closing writer saves what changed since the last save
         # The last writer's file holds every process's passages, not only its own.
         saved = VectorIndex.load(tmp_path / VECTORS_FILE, HashEmbedder().dim)
         assert saved is not None and saved.ids().tolist() == _passage_ids(first)

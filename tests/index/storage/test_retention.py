@@ -147,8 +147,8 @@ def test_a_large_prune_commits_in_chunks_each_consistent(hash_index, monkeypatch
     published: list[int] = []
     real_publish = hash_index._vectors.publish
 
-    def publish() -> None:
-        real_publish()
+    def publish(**options: bool) -> None:
+        real_publish(**options)
         # Between two chunks, what is committed is also what FAISS saved.
         published.append(hash_index._store.generation())
         saved = VectorIndex.load(hash_index.path / VECTORS_FILE, HashEmbedder().dim)
@@ -309,7 +309,7 @@ def _doomed_prune(path: str, stage: str, vacuum: bool, nth_delete: int, ready: A
 
         store_module.Store.delete_article = delete_article  # type: ignore[method-assign]
     elif stage == "after-commit":  # the first chunk committed, FAISS not saved
-        vectors_module.SharedVectors.publish = lambda self: stop_here()  # type: ignore[method-assign]
+        vectors_module.SharedVectors.publish = lambda self, **_: stop_here()  # type: ignore[method-assign]
     elif stage == "during-save":  # the temporary FAISS file written, not renamed
         real_write = faiss.write_index
 
