@@ -9,7 +9,9 @@ whether the passage it would show answers the question (always 0 for an
 unanswerable one). A logistic regression over the answer signals is fitted with
 Newton's method (numpy only, light L2); the threshold is the highest that keeps
 `withheld_answerable` at or under --max-withheld. Folds give held-out figures, so the
-numbers baked into Confidence are not judged only on the data they came from.
+numbers baked into Confidence are not judged only on the data they came from; the
+fitting lives in index/evaluation/calibration.py, shared with benchmarks/protocol.py
+(fitted on one period, measured on another).
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from index.config import IndexConfig
+from index.evaluation.calibration import (
+    choose_threshold,
+    fit_confidence,
+    fit_logistic,
+    probabilities,
+    tradeoff,
+)
 from index.evaluation.harness import corpus_index, read_questions
 from index.evaluation.matching import answers
 from index.search.answer import Confidence, Signals
@@ -47,54 +56,6 @@ def collect(
             labels.append(bool(q.evidence) and answers(answer.hit.passage.text, q.evidence))
             answerable.append(bool(q.evidence))
     return np.asarray(rows), np.asarray(labels, float), np.asarray(answerable, bool)
-
-
-def fit_logistic(
-    x: np.ndarray,
-    y: np.ndarray,
-    weight: np.ndarray | None = None,
-    l2: float = 1e-2,
-    steps: int = 50,
-) -> np.ndarray:
-    """[bias, weights...] of a (row-weighted) logistic regression, by Newton's method."""
-    a = np.hstack([np.ones((len(x), 1)), x])
-    weight = np.ones(len(y)) if weight is None else weight
-    w = np.zeros(a.shape[1])
-    penalty = l2 * np.eye(a.shape[1])
-    penalty[0, 0] = 0.0  # the bias is not shrunk
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(a @ w)))
-        gradient = a.T @ (weight * (p - y)) + penalty @ w
-        hessian = (a * (weight * p * (1 - p))[:, None]).T @ a + penalty
-        w -= np.linalg.solve(hessian, gradient)
-    return w
-
-
-def probabilities(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """P(shown passage answers) of each row of `x` under the fitted [bias, weights...]."""
-    return 1 / (1 + np.exp(-(w[0] + x @ w[1:])))
-
-
-def tradeoff(p: np.ndarray, y: np.ndarray, answerable: np.ndarray, threshold: float) -> dict:
-    """What the bot does at one threshold: README metrics for abstention."""
-    shown = p >= threshold
-    return {
-        "threshold": threshold,
-        "shown": shown.mean(),
-        "precision_shown": y[shown].mean() if shown.any() else 1.0,
-        "answered_correctly": (shown & (y == 1))[answerable].mean(),
-        "withheld_answerable": (~shown)[answerable].mean(),
-        "abstained_unanswerable": (~shown)[~answerable].mean(),
-    }
-
-
-def choose_threshold(p: np.ndarray, answerable: np.ndarray, max_withheld: float) -> float:
-    """The highest threshold that withholds at most `max_withheld` of the answerable."""
-    best = 0.0
-    for t in np.round(np.arange(0.01, 1.0, 0.01), 2):
-        if (p[answerable] < t).mean() <= max_withheld:
-            best = float(t)
-    return best
 
 
 def main() -> None:
@@ -155,13 +116,11 @@ def main() -> None:
         f", precision_shown {y[held].mean():.3f}"
     )
 
-    w = fit_logistic(
-        np.vstack([x, ex]),
-        np.concatenate([y, ey]),
-        np.concatenate([np.ones(len(y)), np.full(len(ey), args.extra_weight)]),
+    fitted = fit_confidence(
+        x, y, answerable, ex, ey, extra_weight=args.extra_weight, max_withheld=args.max_withheld
     )
-    p = probabilities(w, x)
-    threshold = choose_threshold(p, answerable, args.max_withheld)
+    w = np.array([fitted.bias, *(getattr(fitted, name) for name in FEATURES)])
+    threshold = fitted.threshold
     extra_shown = probabilities(w, ex) >= threshold
     print(
         f"extra set at that threshold: withheld {(~extra_shown).mean():.3f}, "
