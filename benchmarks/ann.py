@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from index.storage.vectors import lists_for
+from index.storage.vector_index import lists_for
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = REPO.parent / "shared" / "eval"
@@ -107,7 +107,7 @@ def candidates(dim: int, nlist: int) -> list[Candidate]:
     """(name, build(trained coarse quantizer), set_search_param(index, value), values).
 
     The IVF indexes share one coarse quantizer (k-means is the slow part of training),
-    with the engine's list count (`index.storage.vectors.lists_for`)."""
+    with the engine's list count (`index.storage.vector_index.lists_for`)."""
     import faiss
 
     ip = faiss.METRIC_INNER_PRODUCT

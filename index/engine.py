@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from index.alerts.ledger import Ledger
 from index.alerts.rows import AlertRows
 from index.config import AlertsConfig, IndexConfig, SourcesConfig
 from index.errors import InputError, StoreError
@@ -120,6 +121,7 @@ class NewsIndex(Subscriptions):
         )
         self._poll_lock = threading.Lock()
         self._alerts = AlertRows(self._store)
+        self._ledger = Ledger(self._store)
         self.alerts_config = alerts or AlertsConfig()
         self._allow_private = (sources or SourcesConfig()).allow_private_addresses
 

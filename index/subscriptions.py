@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from index.alerts.ledger import Ledger, Planned, PostRow
 from index.alerts.planner import (
     digest_day,
     feed_takes,
@@ -31,7 +32,7 @@ from index.alerts.records import (
     StoryEdit,
     StoryPost,
 )
-from index.alerts.rows import AlertRows, Arrival, Planned, PostRow
+from index.alerts.rows import AlertRows, Arrival
 from index.config import AlertsConfig
 from index.errors import InputError
 from index.newsroom import Newsroom
@@ -51,6 +52,7 @@ class Subscriptions(Newsroom):
     """Follows, digest schedules, feed channels and the alert tick."""
 
     _alerts: AlertRows
+    _ledger: Ledger
     alerts_config: AlertsConfig
 
     def sources(self) -> list[FeedSource]:
@@ -175,15 +177,15 @@ class Subscriptions(Newsroom):
         self, post_ids: Sequence[int], channel_id: int, message_id: int, now: datetime | None = None
     ) -> None:
         """Record a message sent for these posts (one post, or a batch)."""
-        self._alerts.mark_sent(post_ids, channel_id, message_id, now or utc_now())
+        self._ledger.mark_sent(post_ids, channel_id, message_id, now or utc_now())
 
     def alert_edited(self, post_id: int) -> None:
         """Record that a post's message now shows every outlet."""
-        self._alerts.mark_edited(post_id)
+        self._ledger.mark_edited(post_id)
 
     def alert_failed(self, post_ids: Sequence[int]) -> None:
         """Record that Discord refused these posts (retried, then given up)."""
-        self._alerts.mark_failed(post_ids)
+        self._ledger.mark_failed(post_ids)
 
     def digest_sent(self, schedule_id: int, day: str) -> None:
         """Record that a schedule's digest of `day` was posted (or had nothing to say)."""
@@ -195,7 +197,7 @@ class Subscriptions(Newsroom):
             if not arrivals:
                 return
             planned = self._follow_plans(arrivals) + self._feed_plans(arrivals)
-            self._alerts.plan(planned, arrivals, now)
+            self._ledger.plan(planned, arrivals, now)
 
     def _follow_plans(self, arrivals: Sequence[Arrival]) -> list[Planned]:
         starts = self._alerts.follow_starts()
@@ -253,7 +255,7 @@ class Subscriptions(Newsroom):
         return planned
 
     def _plan_posts(self, now: datetime) -> Outbox:
-        rows = self._alerts.pending()
+        rows = self._ledger.pending()
         cards = self._cards(rows)
         edits = tuple(
             StoryEdit(r.id, r.channel_id, r.message_id, cards[r.id], r.reason, r.label)
@@ -264,7 +266,7 @@ class Subscriptions(Newsroom):
         for row in rows:
             if row.state == "pending" and row.id in cards:
                 waiting.setdefault(row.channel_id, []).append(row)
-        sent = self._alerts.sent_within(waiting, now)
+        sent = self._ledger.sent_within(waiting, now)
         posts: list[StoryPost] = []
         batches: list[MoreStories] = []
         for channel_id, pending in waiting.items():

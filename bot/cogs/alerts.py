@@ -1,6 +1,6 @@
 """What the bot posts by itself: `/follow`, `/unfollow`, `/follows`, `/digest`,
-`/feed add|remove`, `/feeds`, and the background loop that posts new stories, edits
-them when another outlet reports them, and posts the daily digests.
+`/feed add|remove`, `/feeds`, and the background loop that has `bot.posting` post new
+stories, edit them when another outlet reports them, and post the daily digests.
 
 Every subscription belongs to the server it was made in (the interaction's guild):
 a server only sees and changes its own. Changing one needs the Manage Channels
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -21,8 +21,8 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import render_alerts
-from bot.cogs.common import NO_PINGS, report_send_failure, respond_in_thread
-from index.alerts.records import DigestPost, MoreStories, StoryEdit, StoryPost
+from bot.cogs.common import NO_PINGS, respond_in_thread
+from bot.posting import AlertPoster
 from index.config import AlertsConfig
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class Alerts(commands.Cog):
         config = getattr(bot.engine, "alerts_config", None)
         # Test engines stand in for the index without its alert tables: no loop then.
         self.config = config if isinstance(config, AlertsConfig) else None
-        self._tick_lock = asyncio.Lock()
+        self.poster = AlertPoster(bot)
         if self.config is not None:
             self.alert_loop.change_interval(seconds=self.config.tick_seconds)
 
@@ -117,7 +117,7 @@ class Alerts(commands.Cog):
     @tasks.loop(seconds=30.0)
     async def alert_loop(self) -> None:
         """Every `[alerts] tick_seconds`: post what the follows, feeds and digests bring."""
-        await self.tick()
+        await self.poster.tick()
 
     @alert_loop.before_loop
     async def _before_alerts(self) -> None:
@@ -127,7 +127,7 @@ class Alerts(commands.Cog):
     async def on_sources_polled(self, added: int) -> None:
         """A poll brought new articles: post them now, not at the next tick."""
         if self.config is not None and added:
-            await self.tick()
+            await self.poster.tick()
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
@@ -136,111 +136,6 @@ class Alerts(commands.Cog):
             await asyncio.to_thread(self.engine.forget_channel, channel.id)
         except Exception:
             log.exception("forgetting deleted channel %s failed", channel.id)
-
-    async def tick(self) -> None:
-        """Ask the engine what to send, send it, and record each message sent (or
-        refused). One tick at a time: two would send the same posts. Never raises."""
-        async with self._tick_lock:
-            with self.bot.tracked() as accepted:
-                if not accepted:
-                    return  # stopping: what is unsent stays planned for the next start
-                try:
-                    outbox = await asyncio.to_thread(self.engine.alerts)
-                except Exception:
-                    log.exception("planning the alerts failed")
-                    return
-                for edit in outbox.edits:
-                    await self._edit(edit)
-                for post in outbox.posts:
-                    await self._post(post)
-                for batch in outbox.batches:
-                    await self._batch(batch)
-                for due in outbox.digests:
-                    await self._digest(due)
-
-    def _channel(self, channel_id: int) -> discord.TextChannel | discord.Thread | None:
-        channel = self.bot.get_channel(channel_id)
-        if isinstance(channel, (discord.TextChannel, discord.Thread)):
-            return channel
-        log.warning("cannot post in channel %s: not a text channel I can see", channel_id)
-        return None
-
-    async def _record(self, what: str, call: Callable[..., None], *args: Any) -> None:
-        """Tell the engine what happened to a message (in a worker thread; a failure
-        is logged: the next tick sees the post as it was)."""
-        try:
-            await asyncio.to_thread(call, *args)
-        except Exception:
-            log.exception("recording %s failed", what)
-
-    async def _send(
-        self,
-        channel_id: int,
-        post_ids: Sequence[int],
-        what: str,
-        embed: discord.Embed,
-        content: str | None = None,
-        mentions: discord.AllowedMentions = NO_PINGS,
-    ) -> None:
-        channel = self._channel(channel_id)
-        if channel is None:
-            await self._record(what, self.engine.alert_failed, list(post_ids))
-            return
-        try:
-            message = await channel.send(content, embed=embed, allowed_mentions=mentions)
-        except discord.HTTPException as exc:
-            report_send_failure(exc, channel, what)
-            await self._record(what, self.engine.alert_failed, list(post_ids))
-            return
-        await self._record(what, self.engine.alert_sent, list(post_ids), channel_id, message.id)
-
-    async def _post(self, post: StoryPost) -> None:
-        embed = render_alerts.story_embed(post.card, post.reason, post.label)
-        if post.role_id is None:
-            await self._send(post.channel_id, [post.post_id], "a new story", embed)
-            return
-        # Only the follow's own role may ping: never @everyone, users or another role.
-        ping = discord.AllowedMentions(
-            everyone=False, users=False, roles=[discord.Object(id=post.role_id)], replied_user=False
-        )
-        content = render_alerts.role_tag(post.role_id)
-        await self._send(post.channel_id, [post.post_id], "a new story", embed, content, ping)
-
-    async def _batch(self, batch: MoreStories) -> None:
-        embed = render_alerts.more_stories_embed(batch.cards)
-        await self._send(batch.channel_id, batch.post_ids, "a 'more stories' message", embed)
-
-    async def _edit(self, edit: StoryEdit) -> None:
-        what = "an edit of a story post"
-        channel = self._channel(edit.channel_id)
-        if channel is None:
-            await self._record(what, self.engine.alert_failed, [edit.post_id])
-            return
-        embed = render_alerts.story_embed(edit.card, edit.reason, edit.label)
-        try:
-            await channel.get_partial_message(edit.message_id).edit(embed=embed)
-        except discord.HTTPException as exc:  # deleted message, lost permission: as it was
-            report_send_failure(exc, channel, what)
-            await self._record(what, self.engine.alert_failed, [edit.post_id])
-            return
-        await self._record(what, self.engine.alert_edited, edit.post_id)
-
-    async def _digest(self, due: DigestPost) -> None:
-        schedule = due.schedule
-        what = "a daily digest"
-        channel = self._channel(schedule.channel_id)
-        if channel is not None:
-            try:
-                if due.digest.stories:
-                    embed = render_alerts.daily_digest_embed(due.digest, due.day, schedule.topic)
-                    await channel.send(embed=embed, allowed_mentions=NO_PINGS)
-                else:
-                    text = render_alerts.quiet_digest_text(schedule.topic)
-                    await channel.send(text, allowed_mentions=NO_PINGS)
-            except discord.HTTPException as exc:
-                report_send_failure(exc, channel, what)
-        # Sent, refused or nowhere to go: done for the day, not retried every tick.
-        await self._record(what, self.engine.digest_sent, schedule.id, due.day)
 
     # -- commands -----------------------------------------------------------
     async def _allowed(

@@ -1,6 +1,7 @@
 """Deciding what the bot posts by itself: which new stories a feed channel takes, which
 posts fit a channel's hourly limit and which wait or go into one "more stories"
-message, and whether a daily digest is due. Pure functions; the SQL is in `rows`."""
+message, and whether a daily digest is due. Pure functions; the SQL is in `rows` and
+`ledger`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from index.alerts.ledger import PostRow
 from index.alerts.records import FeedChannel
-from index.alerts.rows import Arrival, PostRow
+from index.alerts.rows import Arrival
 from index.errors import InputError
 
 MAX_FILTER_WORDS = 20

@@ -29,7 +29,7 @@ from index.evaluation.metrics import METRIC_KEYS, Outcome, score_outcomes
 from index.models.embedders import MINILM, Embedder, load_embedder
 from index.records import Hit
 from index.search.query import parse_query
-from index.storage.vectors import VectorIndex
+from index.storage.vector_index import VectorIndex
 
 MODES = ("full", "lexical", "dense")
 BASELINE_MODEL = MINILM  # the dense baseline of ../shared/eval/README.md

@@ -18,7 +18,7 @@ from index.search.confidence import idf_weights
 from index.search.fusion import Features, SearchSettings, fuse, rank
 from index.search.query import Query
 from index.storage.store import Store
-from index.storage.vectors import VectorIndex
+from index.storage.vector_index import VectorIndex
 from index.text.dates import to_date
 from index.text.words import normalized
 

@@ -12,7 +12,7 @@ from index.errors import InputError, StoreError
 from index.records import Article, Problem
 from index.search.query import MAX_QUESTION_CHARS, clip_question
 from index.storage.store import Store
-from index.storage.vectors import VectorIndex
+from index.storage.vector_index import VectorIndex
 from tests.support.embedders import HashEmbedder
 
 

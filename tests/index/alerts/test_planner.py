@@ -6,9 +6,10 @@ from datetime import datetime
 
 import pytest
 
+from index.alerts.ledger import PostRow
 from index.alerts.planner import digest_day, feed_takes, filter_words, flood_plan, parse_time
 from index.alerts.records import FeedChannel
-from index.alerts.rows import Arrival, PostRow
+from index.alerts.rows import Arrival
 from index.errors import InputError
 
 

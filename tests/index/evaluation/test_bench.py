@@ -12,14 +12,8 @@ import pytest
 from index.cli import main
 from index.config import IndexConfig
 from index.engine import NewsIndex
-from index.evaluation.bench import (
-    STAND_IN,
-    BenchSettings,
-    HashWordsEmbedder,
-    Synthesizer,
-    build_seed,
-    run_bench,
-)
+from index.evaluation.bench import BenchSettings, run_bench
+from index.evaluation.bench_corpus import STAND_IN, HashWordsEmbedder, Synthesizer, build_seed
 from tests.conftest import shared_path
 
 TOPICS = [
@@ -115,7 +109,7 @@ def test_bench_json_counts_and_exact_recall(tmp_path: Path, capsys) -> None:
 def test_synthetic_passages_resemble_real_ones(tmp_path: Path) -> None:
     """Synthetic vectors stay near the real vector they are drawn from (not uniform
     random ones, whose cosine to anything is about 0) and are unit length."""
-    from index.evaluation.bench import read_pages
+    from index.evaluation.bench_corpus import read_pages
 
     pages = read_pages(_corpus(tmp_path / "pages.jsonl"))
     seed, _ = build_seed(tmp_path / "seed", pages, HashWordsEmbedder(), (60, 108), print)

@@ -13,9 +13,9 @@ import pytest
 from index.config import IndexConfig
 from index.engine import NewsIndex
 from index.records import Article
-from index.storage import vectors as vectors_module
 from index.storage.store import NewPassage, Store
-from index.storage.vectors import SharedVectors, VectorIndex, WriteLock
+from index.storage.vector_index import TEMP_GLOB, VectorIndex
+from index.storage.vectors import SharedVectors, WriteLock
 from tests.support.embedders import HashEmbedder
 
 DIM = 64
@@ -124,6 +124,17 @@ def _article_of(store: Store, passage_id: int) -> int:
     return store.passages([passage_id])[passage_id].article_id
 
 
+def test_an_exact_file_of_an_index_past_the_switch_is_made_approximate_on_open(tmp_path, store):
+    topics = Topics()
+    _add(store, topics.draw(1000), "a")
+    exact = _shared(tmp_path, store, approximate_from=0)  # saved exact (the setting was off)
+    _publish(exact)
+    assert not VectorIndex.load(exact.file, DIM).approximate
+    reopened = _shared(tmp_path, store)  # the file agrees with the database: no commit due
+    reopened.refresh()
+    assert reopened.wait_for_build(WAIT_S) and reopened.approximate
+
+
 def test_deleted_passages_leave_the_results(tmp_path, store):
     topics = Topics()
     ids = _add(store, topics.draw(1000), "a")
@@ -192,7 +203,7 @@ def test_a_crash_mid_save_leaves_a_consistent_index(tmp_path, store, monkeypatch
     assert reopened.ids().tolist() == store.passage_ids().tolist()  # caught up or rebuilt
     assert reopened.wait_for_build(WAIT_S) and reopened.approximate
     assert _recall(reopened, _exact(store), topics.draw(50)) >= 0.97
-    assert not list(tmp_path.glob(vectors_module.TEMP_GLOB))  # the next writer tidied up
+    assert not list(tmp_path.glob(TEMP_GLOB))  # the next writer tidied up
 
 
 def test_questions_are_answered_from_the_exact_index_while_the_build_runs(

@@ -18,7 +18,7 @@ import numpy as np
 from index.config import IndexConfig
 from index.engine import LOCK_FILE, VECTORS_FILE, NewsIndex
 from index.records import Article
-from index.storage.vectors import VectorIndex
+from index.storage.vector_index import VectorIndex
 from tests.support.embedders import HashEmbedder
 
 CTX = multiprocessing.get_context("spawn")

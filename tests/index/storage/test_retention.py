@@ -18,8 +18,8 @@ from index.config import IndexConfig
 from index.engine import DB_FILE, VECTORS_FILE, NewsIndex
 from index.records import Article
 from index.storage import retention
+from index.storage.vector_index import VectorIndex
 from index.storage.vector_rows import DELETED_LOG_FLOOR
-from index.storage.vectors import VectorIndex
 from tests.support.embedders import HashEmbedder
 
 CTX = multiprocessing.get_context("spawn")
@@ -289,6 +289,7 @@ def _doomed_prune(path: str, stage: str, vacuum: bool, nth_delete: int, ready: A
 
     from index import engine as engine_module
     from index.storage import store as store_module
+    from index.storage import vector_index as vector_index_module
     from index.storage import vectors as vectors_module
 
     retention.CHUNK_PASSAGES = CHUNK
@@ -317,7 +318,7 @@ def _doomed_prune(path: str, stage: str, vacuum: bool, nth_delete: int, ready: A
             real_write(index, file)
             stop_here()
 
-        vectors_module.faiss.write_index = write_index  # type: ignore[assignment]
+        vector_index_module.faiss.write_index = write_index  # type: ignore[assignment]
     elif stage == "vacuum":  # every chunk done; killed a moment into the VACUUM
         real_vacuum = retention.vacuum_database
 

@@ -14,7 +14,8 @@ from index.config import IndexConfig
 from index.engine import VECTORS_FILE, NewsIndex
 from index.records import Article
 from index.storage import vectors as vectors_module
-from index.storage.vectors import SharedVectors, VectorIndex
+from index.storage.vector_index import VectorIndex
+from index.storage.vectors import SharedVectors
 from tests.support.embedders import HashEmbedder
 
 BATCHES = 60

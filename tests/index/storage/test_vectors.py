@@ -7,7 +7,7 @@ import pytest
 
 from index.records import Article
 from index.storage.store import NewPassage, Store
-from index.storage.vectors import VectorIndex, load_or_rebuild
+from index.storage.vector_index import VectorIndex, load_or_rebuild
 
 DIM = 8
 
