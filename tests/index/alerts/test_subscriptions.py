@@ -74,6 +74,15 @@ def serve(web: WebServer, path: str, outlet: str, items: list[tuple[str, list[st
     web.route(path, Reply(feed, content_type=RSS))
 
 
+def watch_feed(news: NewsIndex, web: WebServer, **filters: str) -> None:
+    """Wire A's feed, empty, followed by the index (its first poll done: no backlog) and
+    routed to CHANNEL from T0."""
+    serve(web, "/a", "Wire A", [])
+    news.add_source(web.url("/a"))
+    news.route_feed(GUILD, CHANNEL, web.url("/a"), now=T0, **filters)
+    news.poll(now=T0)
+
+
 def send_all(news: NewsIndex, now: datetime, message_ids: Iterator[int]) -> list[object]:
     """One alert tick, every post and batch 'sent' (as the bot would)."""
     outbox = news.alerts(now)
@@ -136,10 +145,7 @@ def test_a_story_is_posted_once_and_a_second_outlet_edits_it(news, web):
 
 def test_the_hourly_limit_posts_some_batches_one_and_the_rest_wait(tmp_path, web):
     news = open_index(tmp_path / "index", posts_per_hour=3)
-    serve(web, "/a", "Wire A", [])
-    news.add_source(web.url("/a"))
-    news.route_feed(GUILD, CHANNEL, web.url("/a"), now=T0)
-    news.poll(now=T0)
+    watch_feed(news, web)
     serve(web, "/a", "Wire A", [(k.title(), [v]) for k, v in EVENTS.items()])
     news.poll(force=True, now=T0 + timedelta(minutes=1))
     messages = ids()
@@ -154,10 +160,7 @@ def test_the_hourly_limit_posts_some_batches_one_and_the_rest_wait(tmp_path, web
 
 def test_stories_over_the_limit_wait_for_the_next_hour(tmp_path, web):
     news = open_index(tmp_path / "index", posts_per_hour=1)
-    serve(web, "/a", "Wire A", [])
-    news.add_source(web.url("/a"))
-    news.route_feed(GUILD, CHANNEL, web.url("/a"), now=T0)
-    news.poll(now=T0)
+    watch_feed(news, web)
     serve(web, "/a", "Wire A", [("Rates", [EVENTS["rates"]])])
     news.poll(force=True, now=T0 + timedelta(minutes=1))
     messages = ids()
@@ -174,10 +177,7 @@ def test_stories_over_the_limit_wait_for_the_next_hour(tmp_path, web):
 def test_a_reopened_index_posts_nothing_twice_and_what_arrived_meanwhile_once(tmp_path, web):
     path = tmp_path / "index"
     news = open_index(path)
-    serve(web, "/a", "Wire A", [])
-    news.add_source(web.url("/a"))
-    news.route_feed(GUILD, CHANNEL, web.url("/a"), now=T0)
-    news.poll(now=T0)
+    watch_feed(news, web)
     serve(web, "/a", "Wire A", [("Rates", [EVENTS["rates"]])])
     news.poll(force=True, now=T0 + timedelta(minutes=1))
     messages = ids()
@@ -196,10 +196,7 @@ def test_a_reopened_index_posts_nothing_twice_and_what_arrived_meanwhile_once(tm
 def test_a_planned_post_not_yet_sent_survives_a_reopen(tmp_path, web):
     path = tmp_path / "index"
     news = open_index(path)
-    serve(web, "/a", "Wire A", [])
-    news.add_source(web.url("/a"))
-    news.route_feed(GUILD, CHANNEL, web.url("/a"), now=T0)
-    news.poll(now=T0)
+    watch_feed(news, web)
     serve(web, "/a", "Wire A", [("Rates", [EVENTS["rates"]])])
     news.poll(force=True, now=T0 + timedelta(minutes=1))
     first = news.alerts(T0 + timedelta(minutes=2)).posts  # planned, the bot died before sending
@@ -212,10 +209,7 @@ def test_a_planned_post_not_yet_sent_survives_a_reopen(tmp_path, web):
 
 
 def test_include_and_exclude_words_filter_a_feed_channel(news, web):
-    serve(web, "/a", "Wire A", [])
-    news.add_source(web.url("/a"))
-    news.route_feed(GUILD, CHANNEL, web.url("/a"), include="homes, harbour", exclude="wildfire")
-    news.poll(now=T0)
+    watch_feed(news, web, include="homes, harbour", exclude="wildfire")
     serve(web, "/a", "Wire A", [(k.title(), [v]) for k, v in EVENTS.items()])
     news.poll(force=True, now=T0 + timedelta(minutes=1))
 
@@ -226,10 +220,7 @@ def test_include_and_exclude_words_filter_a_feed_channel(news, web):
 
 
 def test_a_refused_post_is_retried_then_given_up(news, web):
-    serve(web, "/a", "Wire A", [])
-    news.add_source(web.url("/a"))
-    news.route_feed(GUILD, CHANNEL, web.url("/a"), now=T0)
-    news.poll(now=T0)
+    watch_feed(news, web)
     serve(web, "/a", "Wire A", [("Rates", [EVENTS["rates"]])])
     news.poll(force=True, now=T0 + timedelta(minutes=1))
     for attempt in range(3):
