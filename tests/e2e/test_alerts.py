@@ -18,24 +18,17 @@ import pytest
 
 from bot.client import NewsBot
 from index.alerts.records import Outbox
-from index.config import AlertsConfig, DiscordConfig, IndexConfig, SourcesConfig
+from index.config import AlertsConfig, DiscordConfig, IndexConfig
 from index.engine import NewsIndex
 from index.records import Article, PollResult
 from tests.fake_discord import ChannelOption, FakeDiscord, RecordedRequest, RoleOption, running_bot
+from tests.index.alerts.test_subscriptions import FLOOD, FLOOD_B
+from tests.index.sources.conftest import LOOPBACK
 from tests.index.sources.documents import RSS, Item, page, rss2
 from tests.support.embedders import HashEmbedder
 from tests.support.web import Reply, WebServer
 
-LOOPBACK = SourcesConfig(allow_private_addresses=True, host_interval_s=0.0)
 NO_MANAGE = 0x400 | 0x800  # View Channel and Send Messages, not Manage Channels
-FLOOD = [
-    "The Loop river burst its banks at Marlow on Monday, flooding two hundred homes.",
-    "Rescue crews evacuated residents of the Marlow flood overnight by boat.",
-]
-FLOOD_B = [
-    "Rescue crews evacuated residents of the Marlow flood overnight by boat.",
-    "The Loop river burst its banks at Marlow on Monday, flooding two hundred homes.",
-]
 EVENTS = {
     "rates": "The central bank raised interest rates by half a point, citing inflation.",
     "fire": "A wildfire burned across the hills above Port Sable, destroying forty homes.",
