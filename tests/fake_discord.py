@@ -527,6 +527,12 @@ class FakeDiscord:
                 text_channel(self.channel_id, "news", 0),
                 text_channel(self.other_channel_id, "general", 1),
             ],
+            **self._guild_state(),
+        }
+
+    def _guild_state(self) -> dict[str, Any]:
+        """What every GUILD_CREATE carries beside its id, name, roles and channels."""
+        return {
             "members": [self._member(self.bot_user)],
             "member_count": 2,
             "emojis": [],
@@ -554,15 +560,7 @@ class FakeDiscord:
                     "permission_overwrites": [],
                 }
             ],
-            "members": [self._member(self.bot_user)],
-            "member_count": 2,
-            "emojis": [],
-            "stickers": [],
-            "features": [],
-            "threads": [],
-            "voice_states": [],
-            "presences": [],
-            "unavailable": False,
+            **self._guild_state(),
         }
 
     async def _dispatch_to(self, gateway: _Gateway, event: str, data: dict[str, Any]) -> None:
