@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 6
+import numpy as np
+
+SCHEMA_VERSION = 7
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -216,6 +218,18 @@ def _migrate_6(db: sqlite3.Connection) -> None:
     )
 
 
+def _half_vector(blob: bytes) -> bytes:
+    return np.frombuffer(blob, dtype=np.float32).astype(np.float16).tobytes()
+
+
+def _migrate_7(db: sqlite3.Connection) -> None:
+    """Passage vectors stored as float16 (storage.vector_rows.STORED_DTYPE): half the
+    bytes. A FAISS file saved before keeps its float32 copies (the same ids); searches
+    re-score with the stored vectors either way."""
+    db.create_function("half_vector", 1, _half_vector, deterministic=True)
+    db.execute("UPDATE passages SET vector = half_vector(vector)")
+
+
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # executescript() would COMMIT first; statements one by one stay in our transaction.
     for statement in script.split(";"):
@@ -224,4 +238,12 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 
 
 # Numbered migrations: index i upgrades a database from version i to i + 1.
-MIGRATIONS = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6]
+MIGRATIONS = [
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+    _migrate_5,
+    _migrate_6,
+    _migrate_7,
+]

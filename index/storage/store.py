@@ -31,7 +31,7 @@ from index.storage.fts import LexicalReads
 from index.storage.passage_rows import PassageRows
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage.story_rows import StoryRows
-from index.storage.vector_rows import VectorRows, generation_of
+from index.storage.vector_rows import VectorRows, encode_vector, generation_of
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
                     article_id,
                     passage.position,
                     passage.text,
-                    np.asarray(passage.vector, dtype=np.float32).tobytes(),
+                    encode_vector(passage.vector),
                 ),
             )
             passage_id = _row_id(cursor)

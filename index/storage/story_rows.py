@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.storage.vector_rows import decode_vector
+
 # The day an article counts from: published, else the day it was read.
 _DAY = "COALESCE(NULLIF(a.published, ''), substr(a.ingested_at, 1, 10))"
 # Published only: NULL for an undated article, which no window comparison then admits.
@@ -74,7 +76,7 @@ class StoryRows:
                             title=title,
                             day=day,
                             lead=lead,
-                            vector=np.frombuffer(vector, dtype=np.float32),
+                            vector=decode_vector(vector),
                         )
                     out[pid] = found[article_id]
         return out

@@ -273,3 +273,45 @@ def test_version_2_databases_move_their_full_text_to_external_content(tmp_path) 
         store.check_full_text()
     finally:
         store.close()
+
+
+def test_version_6_databases_keep_their_vectors_in_half_the_bytes(tmp_path) -> None:
+    """Migration 7 stores the float32 vectors of an older index as float16: the same
+    vectors to 1e-3, half the bytes, and the index searches as before."""
+    from index.storage import schema
+
+    path = tmp_path / "news.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    for migrate in schema.MIGRATIONS[:6]:
+        migrate(db)
+    db.execute(
+        "INSERT INTO articles(id, key, content_hash, title, source, url, published, origin,"
+        " ingested_at, text) VALUES (1, 'k', 'h', 'Dam opens', 'Wire', '', '', '', '', 'x')"
+    )
+    rng = np.random.default_rng(7)
+    old = rng.standard_normal((2, DIM)).astype(np.float32)
+    old /= np.linalg.norm(old, axis=1, keepdims=True)
+    for pid, vector in zip((7, 8), old, strict=True):
+        db.execute(
+            "INSERT INTO passages(id, article_id, position, text, vector) VALUES (?, 1, ?, ?, ?)",
+            (pid, pid - 7, f"Floodgates opened at noon {pid}.", vector.tobytes()),
+        )
+    db.execute("PRAGMA user_version = 6")
+    db.execute("COMMIT")
+    db.close()
+    store = Store(path)
+    try:
+        stored = store.vectors([7, 8])
+        ids, matrix = store.all_vectors()
+    finally:
+        store.close()
+    assert list(ids) == [7, 8]
+    for row, pid in enumerate((7, 8)):
+        assert stored[pid].dtype == np.float32
+        assert np.abs(stored[pid] - old[row]).max() < 1e-3
+        assert np.array_equal(matrix[row], stored[pid])
+    db = sqlite3.connect(path)
+    sizes = [n for (n,) in db.execute("SELECT length(vector) FROM passages")]
+    db.close()
+    assert sizes == [DIM * 2, DIM * 2]
