@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import islice
 
 import numpy as np
 
@@ -36,14 +36,16 @@ class Candidates:
     lexical: Mapping[int, float]  # bm25 by passage id (those that match)
 
 
-def _shingles(text: str) -> set[str]:
+def _shingles(text: str) -> set[tuple[str, ...]]:
     words = normalized(text).split()
-    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+    if len(words) < 3:
+        return {tuple(words)}
+    return set(zip(words, words[1:], words[2:], strict=False))
 
 
 def collapse_duplicates(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
     """Merge near-identical passages (syndicated copies): the best stays, listing the others."""
-    kept: list[tuple[Hit, set[str]]] = []
+    kept: list[tuple[Hit, set[tuple[str, ...]]]] = []
     for hit in hits:
         shingles = _shingles(hit.passage.text)
         for i, (other, other_shingles) in enumerate(kept):
@@ -116,8 +118,8 @@ class Retriever:
                 vector = self.query_vector(query.text)
             dense = dict(self.vectors.search(vector, want))
         if mode in ("hybrid", "lexical"):
-            lexical = self.store.lexical(query.terms)
-            best_lexical = heapq.nlargest(want, lexical, key=lambda pid: (lexical[pid], -pid))
+            lexical = self.store.lexical(query.terms)  # best first, ties by id
+            best_lexical = list(islice(lexical, want))
         ids = list(dict.fromkeys([*dense, *best_lexical]))
         found = self.store.passages(ids)
         passages = [

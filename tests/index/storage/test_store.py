@@ -315,3 +315,24 @@ def test_version_6_databases_keep_their_vectors_in_half_the_bytes(tmp_path) -> N
     sizes = [n for (n,) in db.execute("SELECT length(vector) FROM passages")]
     db.close()
     assert sizes == [DIM * 2, DIM * 2]
+
+
+def test_term_counts_are_remembered_only_until_passages_change(store) -> None:
+    """Counts of matching rows are cached per generation: a commit that adds or deletes
+    passages is seen at once, and a writer's uncommitted rows never enter the cache."""
+    _add(store, "a", ["The bridge reopened.", "Traffic resumed."])
+    assert store.document_frequencies(["bridge"]) == (2, {"bridge": 1})
+    assert store.document_frequencies(["bridge"]) == (2, {"bridge": 1})  # cached
+    article = Article(title="", text="A second bridge.", source="Wire")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_article(article, "b", "hash-b", [NewPassage(0, "A second bridge.", _vector(0))])
+        assert store._count(store._db, "passages_fts", '"bridge"') == 2  # its own rows
+        raise RuntimeError("rolled back")
+    assert store.document_frequencies(["bridge"]) == (2, {"bridge": 1})
+    _add(store, "c", ["Another bridge closed."])
+    assert store.document_frequencies(["bridge"]) == (3, {"bridge": 2})
+    assert len(store.lexical(["bridge"])) == 2
+    with store.transaction():
+        store.delete_article(1)
+    assert store.document_frequencies(["bridge"]) == (1, {"bridge": 1})
+    assert len(store.lexical(["bridge", "closed"])) == 1
