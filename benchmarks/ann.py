@@ -7,7 +7,7 @@ the real spread, renormalised: cosine ~0.9 to its parent), never uniform random
 vectors, on which approximate indexes behave unlike real data. For each size it
 prints recall@10 of each index against `IndexFlatIP`, query time p50/p95 (one query
 at a time, FAISS on the engine's thread count), bytes per vector and build time;
-IVF-SQ8 also with "+rerank": 2k hits re-scored with the float vectors, the k best
+the quantized IVF indexes also with "+rerank": 2k hits re-scored with the float vectors, the k best
 kept, as the engine does with the vectors it stores in SQLite.
 
     .venv/bin/python benchmarks/ann.py --sizes 10000,100000,1000000 \
@@ -134,6 +134,23 @@ def candidates(dim: int, nlist: int) -> list[Candidate]:
             set_nprobe,
             probes,
         ),
+        # 6 and 4 bits a dimension: 576 and 384 B a vector (disk per passage, README).
+        (
+            "IVF-SQ6",
+            lambda q: faiss.IndexIVFScalarQuantizer(
+                q, dim, nlist, faiss.ScalarQuantizer.QT_6bit, ip
+            ),
+            set_nprobe,
+            probes,
+        ),
+        (
+            "IVF-SQ4",
+            lambda q: faiss.IndexIVFScalarQuantizer(
+                q, dim, nlist, faiss.ScalarQuantizer.QT_4bit, ip
+            ),
+            set_nprobe,
+            probes,
+        ),
         # 96 sub-quantizers of 8 bits: 96 B a vector, scores from the codes alone.
         ("IVF-PQ96", lambda q: faiss.IndexIVFPQ(q, dim, nlist, 96, 8, ip), set_nprobe, probes),
         ("HNSW32", hnsw, set_ef, [32, 64, 128, 256]),
@@ -223,7 +240,7 @@ def measure(
         for value in values:
             set_param(index, value)
             label = f"nprobe={value}/{nlist}" if "IVF" in name else f"efSearch={value}"
-            for rerank in (None, base) if name == "IVF-SQ8" else (None,):
+            for rerank in (None, base) if name.startswith(("IVF-SQ", "IVF-PQ")) else (None,):
                 _timed_queries(index, queries[:20], k, rerank)
                 found, times = _timed_queries(index, queries, k, rerank)
                 recall = _recall(found, truth)

@@ -55,8 +55,8 @@ class IndexConfig:
     # Articles published (or, undated, read) longer ago than this leave the index
     # (`newsdesk prune`, and daily while the bot runs); 0 keeps everything.
     retention_days: int = 90
-    # Past this many passages the vectors move to an approximate index (IVF-SQ8, built
-    # in the background; recall@10 >= 0.97 against exact, a quarter of the memory);
+    # Past this many passages the vectors move to an approximate index (IVF-SQ6, built
+    # in the background; recall@10 >= 0.97 against exact, a fifth of the memory);
     # 0 keeps exact search at any size.
     approximate_from: int = 50_000
     # Where the model embeds: "cpu", "cuda" (a GPU, for backfills: onnxruntime-gpu or a

@@ -1,7 +1,7 @@
 """The plain FAISS index of passage vectors keyed by passage row id, and its file.
 
 `VectorIndex` is the in-memory index with an atomic save: exact (`IndexFlatIP`) while
-small, approximate (IVF with 8-bit scalar quantization) once `SharedVectors`
+small, approximate (IVF with 6-bit scalar quantization) once `SharedVectors`
 (storage.vectors) has built one. Also here: the approximate index's settings and list
 count (`lists_for`), `load_or_rebuild` (the file, rebuilt from the store when it
 disagrees with it) and `remove_stale_temps` (what a writer killed mid-save left).
@@ -24,8 +24,17 @@ log = logging.getLogger(__name__)
 
 # -- the approximate index (measured by benchmarks/ann.py; README "Approximate vector
 # search") -----------------------------------------------------------------------------
-# IVF-SQ8: 768 B of codes + 8 B of id a 768-dim passage (exact float32: 3 KB), and it
-# removes ids in place, which HNSW cannot (retention deletes passages every day).
+# IVF with scalar quantization removes ids in place, which HNSW cannot (retention
+# deletes passages every day). 6 bits a dimension: 576 B of codes + 8 B of id a
+# 768-dim passage. benchmarks/ann.py at 1M passages, nprobe 64, hits re-scored with the
+# stored vectors: recall@10 0.978 with 6 bits as with 8 (768 B); 4 bits (384 B) 0.958,
+# under the 0.97 bar. Search costs about the same.
+QUANTIZER = faiss.ScalarQuantizer.QT_6bit
+QUANTIZER_NAMES = {
+    faiss.ScalarQuantizer.QT_8bit: "SQ8",
+    faiss.ScalarQuantizer.QT_6bit: "SQ6",
+    faiss.ScalarQuantizer.QT_4bit: "SQ4",
+}
 LISTS_PER_SQRT = 4  # nlist = 4 * sqrt(passages at training), the FAISS guideline
 # Lists scanned a question. Measured (benchmarks/ann.py) with real questions against
 # real passages grown by perturbation, recall@10 vs exact with SharedVectors' re-scoring:
@@ -61,7 +70,7 @@ class VectorIndex:
         """An empty approximate index for about `size` passages, trained on `sample`."""
         nlist = lists_for(size, len(sample))
         index = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+            faiss.IndexFlatIP(dim), dim, nlist, QUANTIZER,
             faiss.METRIC_INNER_PRODUCT,
         )  # fmt: skip
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
@@ -75,7 +84,8 @@ class VectorIndex:
         """What searches use: "flat (exact)" or the approximate index and its settings."""
         if not self.approximate:
             return "flat (exact)"
-        return f"IVF-SQ8, {self.lists} lists, nprobe {min(NPROBE, self.lists)}, exact re-score"
+        codes = QUANTIZER_NAMES.get(int(self._index.sq.qtype), "SQ")
+        return f"IVF-{codes}, {self.lists} lists, nprobe {min(NPROBE, self.lists)}, exact re-score"
 
     @property
     def lists(self) -> int:

@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 # settings are in storage.vector_index) ------------------------------------------------
 RETRAIN_LISTS = 2  # retrain once the index would get 2x the lists (~4x the passages)
 # An approximate search fetches 2k hits and keeps the k best by exact cosine: at 1M
-# passages the 8-bit codes alone reach recall@10 0.963 with 64 lists, 0.966 with 96
-# (near neighbours score within the codes' error of each other); re-scored, 0.978.
+# passages the codes alone reach recall@10 0.930 (6 bits) or 0.963 (8 bits) with 64
+# lists (near neighbours score within the codes' error of each other); re-scored, 0.978.
 RERANK_FETCH = 2
 BUILD_CHUNK = 2_000  # passages read from the store at a time while building
 RETRY_BUILD_S = 60.0  # after a failed build
@@ -157,7 +157,7 @@ class SharedVectors(VectorIndex):
         if not approximate or not hits:
             return hits
         # Re-score with the stored float vectors: fusion and confidence see the cosines
-        # the exact index gives, and ranks that 8-bit codes swapped are put right. A hit
+        # the exact index gives, and ranks that the codes swapped are put right. A hit
         # deleted since the index last synced has no row any more and is dropped.
         stored = self.store.vectors([i for i, _ in hits])
         exact = [(i, float(stored[i] @ query)) for i, _ in hits if i in stored]

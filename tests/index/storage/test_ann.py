@@ -1,4 +1,4 @@
-"""The vector index past `approximate_from`: the background switch to IVF-SQ8, its
+"""The vector index past `approximate_from`: the background switch to IVF-SQ6, its
 recall against exact search, deletes, reopening, a crash mid-save, retraining."""
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ def test_past_approximate_from_it_switches_with_recall_and_exact_scores(tmp_path
     vectors.search(queries[0], 10)  # loads the exact index and starts the build
     assert vectors.wait_for_build(WAIT_S)
     assert vectors.approximate and vectors.size == 2000
+    assert vectors.describe().startswith("IVF-SQ6, ")  # 6-bit codes: 584 B a passage
     exact = _exact(store)
     assert _recall(vectors, exact, queries) >= 0.97
     # Hits come back with the stored vectors' cosines, best first.
