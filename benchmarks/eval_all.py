@@ -52,6 +52,7 @@ COLUMNS = [
     ("withheld_answerable", "withheld", "{:.3f}"),
     ("abstained_unanswerable", "abstained (unans.)", "{:.3f}"),
     ("precision_shown", "precision shown", "{:.3f}"),
+    ("bold_has_evidence", "bold has evidence", "{:.3f}"),
     ("passage_chars_mean", "chars mean", "{:.0f}"),
     ("passage_chars_max", "chars max", "{:d}"),
     ("latency_ms_p50", "ms p50", "{:.1f}"),

@@ -15,7 +15,9 @@ engine (`NewsIndex.answer_signals`, the bot's code path, "now" at its date); the
 the early answerable withheld) decide every question again, and every figure is
 `index.evaluation.metrics.score_outcomes` over one half. `--reverse` also fits on the
 later halves and measures on the earlier. The ranking (R@k, MRR) does not depend on the
-abstention model; it is reported per period with the shipped fusion settings.
+abstention model; it is reported per period with the shipped fusion settings, and so is
+`bold_has_evidence` (the answer sentence; an `--asked` file saved before it existed reads
+0 there: ask again).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ COLUMNS = [
     ("answered_correctly", "answered right"),
     ("withheld_answerable", "withheld answerable"),
     ("abstained_unanswerable", "abstained unanswerable"),
+    ("bold_has_evidence", "bold has evidence"),
 ]
 
 

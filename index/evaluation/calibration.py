@@ -17,7 +17,7 @@ import numpy as np
 
 from index.engine import NewsIndex
 from index.evaluation.harness import Question, first_answering_rank
-from index.evaluation.matching import answers
+from index.evaluation.matching import answers, bold_has_evidence
 from index.evaluation.metrics import Outcome, score_outcomes
 from index.search.confidence import Confidence, Signals
 
@@ -41,6 +41,7 @@ class Asked:
     passage_chars: int | None
     signals: tuple[float, ...] | None
     abstained: bool
+    bold_has_evidence: bool = False  # the bold sentence of the rank-1 passage holds the evidence
 
 
 def ask_all(index: NewsIndex, questions: Sequence[Question]) -> list[Asked]:
@@ -60,6 +61,8 @@ def ask_all(index: NewsIndex, questions: Sequence[Question]) -> list[Asked]:
                 passage_chars=len(top) if top is not None else None,
                 signals=tuple(signals.vector()) if signals is not None else None,
                 abstained=answer.abstained or not answer.hits,
+                bold_has_evidence=top is not None
+                and bold_has_evidence(top, answer.highlight, q.evidence),
             )
         )
     return out
@@ -207,6 +210,7 @@ def outcomes(confidence: Confidence, asked: Sequence[Asked]) -> list[Outcome]:
             shown_correct=a.shown_correct,
             passage_chars=a.passage_chars,
             latency_ms=0.0,
+            bold_has_evidence=a.bold_has_evidence,
         )
         for a in asked
     ]

@@ -24,10 +24,12 @@ import numpy as np
 from index.config import IndexConfig
 from index.engine import NewsIndex
 from index.errors import InputError
-from index.evaluation.matching import answers
+from index.evaluation.matching import answers, bold_has_evidence
 from index.evaluation.metrics import METRIC_KEYS, Outcome, score_outcomes
 from index.models.embedders import MINILM, Embedder, load_embedder
 from index.records import Hit
+from index.search.fusion import SearchSettings
+from index.search.highlight import best_sentence
 from index.search.query import parse_query
 from index.storage.vector_index import VectorIndex
 
@@ -86,7 +88,13 @@ def first_answering_rank(
     return None
 
 
-def _outcome(question: Question, hits: Sequence[Hit], abstained: bool, ms: float) -> Outcome:
+def _outcome(
+    question: Question,
+    hits: Sequence[Hit],
+    abstained: bool,
+    ms: float,
+    highlight: tuple[int, int] | None = None,
+) -> Outcome:
     top = hits[0].passage.text if hits else None
     return Outcome(
         answerable=bool(question.evidence),
@@ -95,7 +103,20 @@ def _outcome(question: Question, hits: Sequence[Hit], abstained: bool, ms: float
         shown_correct=top is not None and answers(top, question.evidence),
         passage_chars=len(top) if top is not None else None,
         latency_ms=ms,
+        bold_has_evidence=top is not None and bold_has_evidence(top, highlight, question.evidence),
     )
+
+
+def baseline_highlight(
+    index: NewsIndex, question: str, hits: Sequence[Hit]
+) -> tuple[int, int] | None:
+    """The sentence the bot would bold in a baseline's rank-1 passage (the engine's
+    chooser and IDF weights), so every pipeline reports `bold_has_evidence`."""
+    if not hits:
+        return None
+    query = parse_query(question)
+    weights = index.retriever(SearchSettings()).term_weights(query)
+    return best_sentence(query, hits[0].passage.text, weights)
 
 
 class DenseBaseline:
@@ -129,14 +150,14 @@ def ask(
     if mode == "full":
         answer = index.answer(question.question, now=question.date)
         ms = (time.perf_counter() - start) * 1000
-        return _outcome(question, answer.hits, answer.abstained, ms)
+        return _outcome(question, answer.hits, answer.abstained, ms, answer.highlight)
     if mode == "dense" and baseline is not None:
         hits = baseline.search(question.question)
     else:
         search_mode = "dense" if mode == "dense_model" else mode
         hits = index.search(question.question, k=10, now=None, mode=search_mode)
     ms = (time.perf_counter() - start) * 1000
-    return _outcome(question, hits, False, ms)
+    return _outcome(question, hits, False, ms, baseline_highlight(index, question.question, hits))
 
 
 def evaluate_answers(

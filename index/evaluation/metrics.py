@@ -17,6 +17,7 @@ METRIC_KEYS = (
     "withheld_answerable",
     "abstained_unanswerable",
     "precision_shown",
+    "bold_has_evidence",
     "passage_chars_mean",
     "passage_chars_max",
     "latency_ms_p50",
@@ -38,6 +39,7 @@ class Outcome:
     shown_correct: bool  # the rank-1 passage answers (meaningful only when not abstained)
     passage_chars: int | None  # length of the rank-1 passage as shown; None when none found
     latency_ms: float
+    bold_has_evidence: bool = False  # the bold sentence of the rank-1 passage holds the evidence
 
 
 def _share(hits: float, total: int) -> float:
@@ -49,6 +51,7 @@ def score_outcomes(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
     answerable = [o for o in outcomes if o.answerable]
     unanswerable = [o for o in outcomes if not o.answerable]
     shown = [o for o in outcomes if not o.abstained]
+    answered = [o for o in answerable if o.shown_correct]
     ranks = [o.rank for o in answerable]
     chars = [o.passage_chars for o in outcomes if o.passage_chars is not None]
     latency = np.asarray([o.latency_ms for o in outcomes], dtype=float)
@@ -64,6 +67,9 @@ def score_outcomes(outcomes: Sequence[Outcome]) -> dict[str, float | int]:
         "withheld_answerable": _share(sum(o.abstained for o in answerable), len(answerable)),
         "abstained_unanswerable": _share(sum(o.abstained for o in unanswerable), len(unanswerable)),
         "precision_shown": _share(sum(o.answerable and o.shown_correct for o in shown), len(shown)),
+        # Over the answerable questions whose rank-1 passage answers, shown or withheld:
+        # the sentence choice, apart from ranking and abstention.
+        "bold_has_evidence": _share(sum(o.bold_has_evidence for o in answered), len(answered)),
         "passage_chars_mean": float(np.mean(chars)) if chars else 0.0,
         "passage_chars_max": max(chars, default=0),
         "latency_ms_p50": float(np.percentile(latency, 50)) if len(latency) else 0.0,

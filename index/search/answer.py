@@ -3,14 +3,13 @@ the news covers the question at all."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 
 from index.records import Answer
 from index.search.confidence import Confidence, Signals, coverage
+from index.search.highlight import best_sentence
 from index.search.query import Query
 from index.search.retrieve import Retriever, collapse_duplicates
-from index.text.sentences import sentence_spans
 
 ANSWER_HITS = 10  # hits kept with an answer (for evaluation and "also reported by")
 
@@ -43,18 +42,3 @@ def answer_question(
         hits=tuple(hits),
     )
     return answer, signals
-
-
-def best_sentence(
-    query: Query, text: str, weights: Mapping[str, float] | None = None
-) -> tuple[int, int] | None:
-    """The span of the sentence of `text` that covers most of the question (the first on ties).
-
-    Lexical on purpose: embedding every sentence of the shown passage cost more
-    than the rest of answering, and did not help the confidence model.
-    """
-    spans = sentence_spans(text)
-    if not spans:
-        return None
-    scores = [coverage(query, text[start:end], weights) for start, end in spans]
-    return spans[max(range(len(spans)), key=lambda i: (scores[i], -i))]
