@@ -14,6 +14,7 @@ generation that deleted them: another process compares one number per question
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 import time
@@ -47,15 +48,19 @@ class NewPassage:
 # commits are short and serialised by the index's write lock (see vectors.WriteLock),
 # so only an open's one-row meta write or a first migration ever waits here.
 BUSY_TIMEOUT_S = 60.0
+# Read connections: two questions read at once, or one question's two bm25 reads
+# (LexicalReads._scores) on the two cores. WAL readers never block each other.
+READERS = 2
 
 
 class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
     """Thread-safe access to the index database.
 
-    Two connections, each with its lock: one writes (transactions, meta), one reads.
-    A question's reads thus never wait for a write transaction of the same process
-    (WAL lets them read the last commit meanwhile); a thread inside its own write
-    transaction reads through the writing connection, which sees what it wrote.
+    One connection writes (transactions, meta), under its lock; `READERS` others read,
+    each held by one thread at a time. A question's reads thus never wait for a write
+    transaction of the same process (WAL lets them read the last commit meanwhile); a
+    thread inside its own write transaction reads through the writing connection,
+    which sees what it wrote.
     """
 
     def __init__(self, path: Path) -> None:
@@ -66,19 +71,24 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open index database {path}: {exc}") from None
         self._lock = threading.RLock()  # the writing connection
-        self._read_lock = threading.RLock()  # the reading connection
         self._writer: int | None = None  # the thread inside a write transaction
         self._changed = False  # the open transaction added or deleted passages
-        self._reader: sqlite3.Connection | None = None
+        self._readers: list[sqlite3.Connection] = []
+        self._free: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._held = threading.local()  # the reader this thread holds, if any
+        self._closed = False
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-            self._reader = sqlite3.connect(
-                path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
-            )
-            self._reader.execute("PRAGMA query_only=ON")
+            for _ in range(READERS):
+                reader = sqlite3.connect(
+                    path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+                )
+                self._readers.append(reader)
+                reader.execute("PRAGMA query_only=ON")
+                self._free.put(reader)
         except sqlite3.Error as exc:
             self._close_connections()
             raise StoreError(f"cannot open index database {path}: {exc}") from None
@@ -88,19 +98,46 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
 
     def _close_connections(self) -> None:
         self._db.close()
-        if self._reader is not None:
-            self._reader.close()
+        for reader in self._readers:
+            reader.close()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """The connection to read with, locked for the block."""
+        """The connection to read with, held by this thread for the block: a free
+        reader (waiting for one when all are busy); the one this thread already holds
+        (nested reads see one snapshot); the writing one inside a write transaction."""
         if self._writer == threading.get_ident():
             with self._lock:
                 yield self._db
             return
-        assert self._reader is not None
-        with self._read_lock:
-            yield self._reader
+        held = getattr(self._held, "reader", None)
+        if held is not None:
+            yield held
+            return
+        reader = self._free.get()
+        self._held.reader = reader
+        try:
+            yield reader
+        finally:
+            self._held.reader = None
+            self._free.put(reader)
+
+    @contextmanager
+    def _spare_reader(self) -> Iterator[sqlite3.Connection | None]:
+        """Another free reader for the block, for a second thread of this one's read
+        (None when none is free now: never waits, so two such reads cannot deadlock)."""
+        if self._writer == threading.get_ident():
+            yield None
+            return
+        try:
+            reader = self._free.get_nowait()
+        except queue.Empty:
+            yield None
+            return
+        try:
+            yield reader
+        finally:
+            self._free.put(reader)
 
     def _enable_wal(self) -> None:
         """Switch the database to WAL (a setting kept in the file: once per index).
@@ -152,7 +189,13 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         return _Transaction(self)
 
     def close(self) -> None:
-        with self._lock, self._read_lock:
+        """Close the connections once every reader is back (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._readers:
+                self._free.get()
             self._close_connections()
 
     # -- metadata -----------------------------------------------------------

@@ -336,3 +336,57 @@ def test_term_counts_are_remembered_only_until_passages_change(store) -> None:
         store.delete_article(1)
     assert store.document_frequencies(["bridge"]) == (1, {"bridge": 1})
     assert len(store.lexical(["bridge", "closed"])) == 1
+
+
+def test_the_two_bm25_reads_score_alike_at_once_or_in_turn(store, monkeypatch) -> None:
+    """With a second reader free, the rare-term and rare-and-common reads run at once
+    on two connections; with none free, one after the other; the scores are the same."""
+    from index.storage import fts
+
+    for i in range(6):
+        levee = " The levee held." if i % 3 == 0 else ""
+        _add(store, f"k{i}", [f"Storm number {i} hit the coast.{levee}", f"Storm surge {i}."])
+    monkeypatch.setattr(Store, "common_rows", 3)  # "storm" (12 rows) is common here
+    submitted = []
+    real = fts._bm25_thread()
+
+    class Recording:
+        def submit(self, *args):
+            submitted.append(args[4])
+            return real.submit(*args)
+
+    monkeypatch.setattr(fts, "_bm25_thread", lambda: Recording())
+    together = store.lexical(["storm", "levee"])
+    assert submitted == ['("levee") AND ("storm")']
+    with store._spare_reader() as held:  # one reader busy: no spare for the second read
+        assert held is not None
+        in_turn = store.lexical(["storm", "levee"])
+    assert len(submitted) == 1
+    assert together == in_turn and list(together) == list(in_turn)
+    assert len(together) == 2 and all(score > 0 for score in together.values())
+
+
+def test_many_threads_share_the_readers_without_deadlock(store, monkeypatch) -> None:
+    """Questions on six threads at once, each read taking a second reader when one is
+    free: every thread finishes, with the scores one thread alone gets."""
+    import threading
+
+    for i in range(6):
+        levee = " The levee held." if i % 3 == 0 else ""
+        _add(store, f"k{i}", [f"Storm number {i} hit the coast.{levee}", f"Storm surge {i}."])
+    monkeypatch.setattr(Store, "common_rows", 3)
+    expected = store.lexical(["storm", "levee"])
+    results: list[dict[int, float]] = []
+
+    def ask() -> None:
+        for _ in range(40):
+            results.append(store.lexical(["storm", "levee"]))
+            store.vector_snapshot()  # nested reads on the thread's own reader
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert len(results) == 240 and all(r == expected for r in results)
