@@ -127,8 +127,10 @@ class Retriever:
         ]
         if mode == "hybrid" and vector is not None:
             missing = [p.id for p in passages if p.id not in dense]
-            for pid, stored in self.store.vectors(missing).items():
-                dense[pid] = float(stored @ vector)
+            stored, matrix = self.store.vector_matrix(missing)
+            if len(stored):
+                cosines = matrix @ np.asarray(vector, dtype=np.float32)
+                dense.update(zip(stored.tolist(), cosines.tolist(), strict=True))
         article_lexical = None
         if mode == "hybrid" and self.settings.article_weight:
             by_article = self.store.article_lexical(query.terms)

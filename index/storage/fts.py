@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 
+import numpy as np
+
 from index.storage.vector_rows import generation_of
 
 
@@ -142,8 +144,12 @@ class LexicalReads:
                 finally:
                     extra = future.result()  # `spare` is in use until then
         scores.update(extra)
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return dict(best if limit < 0 else best[:limit])
+        ids = np.fromiter(scores, dtype=np.int64, count=len(scores))
+        values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+        order = np.lexsort((ids, -values))  # best first, ties by id
+        if limit >= 0:
+            order = order[:limit]
+        return dict(zip(ids[order].tolist(), values[order].tolist(), strict=True))
 
     @staticmethod
     def _ranked(

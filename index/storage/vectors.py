@@ -159,9 +159,12 @@ class SharedVectors(VectorIndex):
         # Re-score with the stored float vectors: fusion and confidence see the cosines
         # the exact index gives, and ranks that the codes swapped are put right. A hit
         # deleted since the index last synced has no row any more and is dropped.
-        stored = self.store.vectors([i for i, _ in hits])
-        exact = [(i, float(stored[i] @ query)) for i, _ in hits if i in stored]
-        return sorted(exact, key=lambda hit: (-hit[1], hit[0]))[:k]
+        found, matrix = self.store.vector_matrix([i for i, _ in hits])
+        if not len(found):
+            return []
+        scores = matrix @ np.asarray(query, dtype=np.float32)
+        order = np.lexsort((found, -scores))[:k]  # best first, ties by id
+        return [(int(found[i]), float(scores[i])) for i in order]
 
     def ids(self) -> np.ndarray:
         """Every id held, sorted, after catching up with the database."""
