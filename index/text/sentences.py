@@ -9,7 +9,7 @@ _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sen sens rep reps gov gen lt col sgt capt cmdr adm st jr sr
     inc corp co ltd llc vs etc no nos fig approx dept est govt univ ave blvd rd mt ft
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thurs fri sat sun
-    u.s u.k u.n e.u d.c i.e e.g al""".split()
+    u.s u.k u.n e.u d.c i.e e.g al bros messrs rev""".split()
 )
 
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets,

@@ -39,3 +39,16 @@ def test_a_short_paragraph_is_kept_whole_unless_packing_across_paragraphs() -> N
     assert all(c.text.count("Sentence") % 3 == 0 for c in kept)  # paragraphs of 3 sentences
     assert any(c.text.count("Sentence") % 3 for c in packed)
     assert len(packed) <= len(kept)
+
+
+def test_company_and_title_abbreviations_do_not_end_a_sentence() -> None:
+    text = (
+        "Warner Bros. Discovery cut 500 jobs. Messrs. Smith and Jones left. "
+        "The Rev. Al Sharpton spoke. Sales rose."
+    )
+    assert split_sentences(text) == [
+        "Warner Bros. Discovery cut 500 jobs.",
+        "Messrs. Smith and Jones left.",
+        "The Rev. Al Sharpton spoke.",
+        "Sales rose.",
+    ]
