@@ -153,6 +153,7 @@ class NewsIndex(Subscriptions):
 
     def close(self) -> None:
         try:
+            self._vectors.stop()  # a background build gives up: it would read a closed store
             self._vectors.checkpoint()  # the next open then reads no rows to catch up
         finally:
             self._store.close()

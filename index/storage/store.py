@@ -14,7 +14,6 @@ generation that deleted them: another process compares one number per question
 
 from __future__ import annotations
 
-import queue
 import sqlite3
 import threading
 import time
@@ -30,6 +29,7 @@ from index.errors import StoreError
 from index.records import Article, Stats
 from index.storage.fts import LexicalReads
 from index.storage.passage_rows import PassageRows
+from index.storage.readers import READERS, Readers
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage.story_rows import StoryRows
 from index.storage.vector_rows import VectorRows, encode_vector, generation_of
@@ -48,9 +48,6 @@ class NewPassage:
 # commits are short and serialised by the index's write lock (see vectors.WriteLock),
 # so only an open's one-row meta write or a first migration ever waits here.
 BUSY_TIMEOUT_S = 60.0
-# Read connections: two questions read at once, or one question's two bm25 reads
-# (LexicalReads._scores) on the two cores. WAL readers never block each other.
-READERS = 2
 
 
 class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
@@ -73,22 +70,14 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._lock = threading.RLock()  # the writing connection
         self._writer: int | None = None  # the thread inside a write transaction
         self._changed = False  # the open transaction added or deleted passages
-        self._readers: list[sqlite3.Connection] = []
-        self._free: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
-        self._held = threading.local()  # the reader this thread holds, if any
+        self._readers: Readers | None = None
         self._closed = False
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-            for _ in range(READERS):
-                reader = sqlite3.connect(
-                    path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
-                )
-                self._readers.append(reader)
-                reader.execute("PRAGMA query_only=ON")
-                self._free.put(reader)
+            self._readers = Readers(path, READERS, BUSY_TIMEOUT_S)
         except sqlite3.Error as exc:
             self._close_connections()
             raise StoreError(f"cannot open index database {path}: {exc}") from None
@@ -98,8 +87,8 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
 
     def _close_connections(self) -> None:
         self._db.close()
-        for reader in self._readers:
-            reader.close()
+        if self._readers is not None:
+            self._readers.close()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -110,34 +99,19 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
             with self._lock:
                 yield self._db
             return
-        held = getattr(self._held, "reader", None)
-        if held is not None:
-            yield held
-            return
-        reader = self._free.get()
-        self._held.reader = reader
-        try:
+        assert self._readers is not None
+        with self._readers.hold() as reader:
             yield reader
-        finally:
-            self._held.reader = None
-            self._free.put(reader)
 
     @contextmanager
     def _spare_reader(self) -> Iterator[sqlite3.Connection | None]:
-        """Another free reader for the block, for a second thread of this one's read
-        (None when none is free now: never waits, so two such reads cannot deadlock)."""
-        if self._writer == threading.get_ident():
+        """Another free reader for the block (None inside a write transaction or when
+        none is free: see `Readers.spare`)."""
+        if self._writer == threading.get_ident() or self._readers is None:
             yield None
             return
-        try:
-            reader = self._free.get_nowait()
-        except queue.Empty:
-            yield None
-            return
-        try:
+        with self._readers.spare() as reader:
             yield reader
-        finally:
-            self._free.put(reader)
 
     def _enable_wal(self) -> None:
         """Switch the database to WAL (a setting kept in the file: once per index).
@@ -194,8 +168,6 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
             if self._closed:
                 return
             self._closed = True
-            for _ in self._readers:
-                self._free.get()
             self._close_connections()
 
     # -- metadata -----------------------------------------------------------

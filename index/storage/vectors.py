@@ -3,19 +3,15 @@
 `SharedVectors` is a `VectorIndex` (storage.vector_index) loaded lazily, kept up to
 date with what other processes commit, safe to search from one thread while another
 ingests, saved as a checkpoint, and switching to the approximate index in a
-background thread. `WriteLock` is the lock file that lets one process at a time
-commit a batch.
+background thread. (`WriteLock`, storage.write_lock, lets one process at a time commit
+a batch.)
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
@@ -25,6 +21,7 @@ from index.errors import StoreError
 from index.storage.store import Store
 from index.storage.vector_index import TRAIN_SAMPLE, VectorIndex, lists_for, remove_stale_temps
 from index.storage.vector_rows import VectorChanges
+from index.storage.write_lock import WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -51,57 +48,6 @@ def _gone(changes: VectorChanges, top: int, held: np.ndarray | None) -> list[int
         assert held is not None
         return np.setdiff1d(held, changes.kept).tolist()
     return [i for i in changes.deleted if i <= top]
-
-
-class WriteLock:
-    """An exclusive lock file in the index directory: one writer at a time, across
-    processes (`fcntl.flock`) and threads (a mutex; a flock is per open file).
-
-    The kernel drops a flock when its holder dies, kill -9 included: a crash never
-    leaves the index locked.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._mutex = threading.Lock()
-
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Wait for the lock and hold it for the block."""
-        with self._mutex:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise StoreError(f"cannot open {self.path}: {exc.strerror}") from None
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
-            finally:
-                os.close(fd)  # releases the flock
-
-    @contextmanager
-    def try_hold(self) -> Iterator[bool]:
-        """Hold the lock for the block if it is free now; yield whether it is held."""
-        if not self._mutex.acquire(blocking=False):
-            yield False
-            return
-        try:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError:  # a read-only directory: no writer can run here either
-                yield False
-                return
-            try:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    yield False
-                    return
-                yield True
-            finally:
-                os.close(fd)
-        finally:
-            self._mutex.release()
 
 
 class SharedVectors(VectorIndex):
@@ -147,6 +93,7 @@ class SharedVectors(VectorIndex):
         self._builder: threading.Thread | None = None
         self._next_build = 0.0  # time.monotonic() before which no build starts
         self._unsaved = 0  # passages added or removed in memory since the file was saved
+        self._stopping = threading.Event()  # set on close: a running build gives up
 
     # -- reading ----------------------------------------------------------------
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -226,6 +173,11 @@ class SharedVectors(VectorIndex):
                 with self._sync_lock:
                     self._sync(save=False)
                     self._save()
+
+    def stop(self) -> None:
+        """Make a running background build give up at its next chunk (the index is
+        closing); nothing it built is installed or saved."""
+        self._stopping.set()
 
     def wait_for_build(self, timeout: float | None = None) -> bool:
         """Wait for a background build to end; return whether none is running."""
@@ -331,7 +283,9 @@ class SharedVectors(VectorIndex):
         """Start a background build when one is due and none runs (inside _sync_lock)."""
         if self._builder is not None and self._builder.is_alive():
             return
-        if time.monotonic() < self._next_build or not self._build_due():
+        if self._stopping.is_set() or time.monotonic() < self._next_build:
+            return
+        if not self._build_due():
             return
         log.info("building an approximate vector index of %d passages", self.size)
         self._builder = threading.Thread(target=self._build, name="vector-build", daemon=True)
@@ -353,14 +307,20 @@ class SharedVectors(VectorIndex):
             built = VectorIndex.trained(self.dim, np.vstack(list(sample.values())), len(ids))
             del sample
             for start in range(0, len(ids), BUILD_CHUNK):
+                if self._stopping.is_set():
+                    return
                 chunk = ids[start : start + BUILD_CHUNK].tolist()
                 found = self.store.vectors(chunk)  # one deleted since is skipped
                 present = [i for i in chunk if i in found]
                 if present:
                     built.add(np.asarray(present), np.vstack([found[i] for i in present]))
             with self._sync_lock:
+                if self._stopping.is_set():
+                    return
                 self._install_built(built, generation, int(ids[-1]), len(ids))
         except Exception:
+            if self._stopping.is_set():  # the store closed under it: nothing to report
+                return
             log.warning("building the approximate vector index failed", exc_info=True)
             self._next_build = time.monotonic() + RETRY_BUILD_S
             return

@@ -269,3 +269,37 @@ def test_the_engine_answers_right_past_the_switch(tmp_path):
     with NewsIndex.open(tmp_path, config, HashEmbedder()) as index:
         assert index.search("topic5 harbour5", k=1)[0].passage.title == "Report 5"
         assert index._vectors.approximate
+
+
+def test_a_closing_index_stops_its_build_and_installs_nothing(tmp_path, store, monkeypatch):
+    """`stop()` (NewsIndex.close) makes a running build give up at its next chunk: the
+    exact index stays, and no build starts afterwards."""
+    import threading
+
+    from index.storage import vectors as vectors_module
+    from index.storage.vector_index import VectorIndex
+
+    topics = Topics()
+    _add(store, topics.draw(2000), "a")
+    training, release = threading.Event(), threading.Event()
+    trained = VectorIndex.trained.__func__  # type: ignore[attr-defined]
+
+    def slow_training(cls, dim, sample, size):
+        training.set()
+        release.wait(WAIT_S)
+        return trained(cls, dim, sample, size)
+
+    monkeypatch.setattr(VectorIndex, "trained", classmethod(slow_training))
+    monkeypatch.setattr(vectors_module, "BUILD_CHUNK", 100)
+    vectors = _shared(tmp_path, store)
+    vectors.search(topics.draw(1)[0], 10)  # loads the exact index and starts the build
+    assert training.wait(WAIT_S)
+    vectors.stop()
+    release.set()
+    assert vectors.wait_for_build(WAIT_S)
+    assert not vectors.approximate and vectors.size == 2000
+    first = vectors._builder
+    _add(store, topics.draw(20), "b")
+    vectors.refresh()  # a sync starts a due build: not once stopped
+    assert vectors._builder is first and vectors.size == 2020
+    assert vectors.search(topics.draw(1)[0], 10)  # the exact index still answers

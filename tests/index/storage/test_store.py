@@ -390,3 +390,12 @@ def test_many_threads_share_the_readers_without_deadlock(store, monkeypatch) -> 
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)
     assert len(results) == 240 and all(r == expected for r in results)
+
+
+def test_a_read_after_close_fails_clearly_instead_of_waiting(tmp_path) -> None:
+    store = Store(tmp_path / "news.sqlite3")
+    _add(store, "a", ["The bridge reopened."])
+    store.close()
+    store.close()  # twice is fine
+    with pytest.raises(StoreError, match="closed"):
+        store.lexical(["bridge"])
