@@ -29,6 +29,7 @@ from index.evaluation.calibration import (
     fit_logistic,
     probabilities,
     tradeoff,
+    training_rows,
 )
 from index.evaluation.harness import corpus_index, read_questions
 from index.evaluation.matching import answers
@@ -58,6 +59,19 @@ def collect(
     return np.asarray(rows), np.asarray(labels, float), np.asarray(answerable, bool)
 
 
+def from_asked(path: Path, limit: int) -> tuple[np.ndarray, ...]:
+    """`collect`'s rows for the default sets, from a file saved by protocol.py --asked
+    (the same questions, the same sample of rtqa-evidence)."""
+    from protocol import EVIDENCE, GOLD, load
+
+    asked = load(path)
+    x, y, answerable = training_rows(asked[GOLD])
+    extra = asked[EVIDENCE]
+    keep = np.random.default_rng(0).choice(len(extra), limit, replace=False)
+    ex, ey, _ = training_rows([extra[i] for i in sorted(keep)])
+    return x, y, answerable, ex, ey
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=EVAL / "rtqa-gold" / "corpus.jsonl")
@@ -76,12 +90,19 @@ def main() -> None:
     parser.add_argument("--extra-cache", help="index directory for the extra corpus")
     parser.add_argument("--extra-limit", type=int, default=400, help="questions sampled from it")
     parser.add_argument("--signals", type=Path, help="npz file: reuse collected signals, or save")
+    parser.add_argument(
+        "--asked",
+        type=Path,
+        help="questions asked by benchmarks/protocol.py --asked (default sets)",
+    )
     parser.add_argument("--max-withheld", type=float, default=0.05)
     parser.add_argument("--extra-weight", type=float, default=0.1, help="weight of extra rows")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
 
-    if args.signals and args.signals.exists():
+    if args.asked:
+        x, y, answerable, ex, ey = from_asked(args.asked, args.extra_limit)
+    elif args.signals and args.signals.exists():
         saved = np.load(args.signals)
         x, y, answerable, ex, ey = (saved[k] for k in ("x", "y", "answerable", "ex", "ey"))
     else:

@@ -134,10 +134,8 @@ def split_sets(asked: dict[str, list[Asked]], unanswerable: str = "date") -> lis
 
 
 def describe(c: Confidence) -> str:
-    return (
-        f"Confidence(bias={c.bias:.2f}, dense={c.dense:.2f}, coverage={c.coverage:.2f}, "
-        f"article_coverage={c.article_coverage:.2f}, threshold={c.threshold:.2f})"
-    )
+    weights = ", ".join(f"{f.name}={getattr(c, f.name):.2f}" for f in dataclasses.fields(c))
+    return f"Confidence({weights})"
 
 
 def table(models: list[tuple[str, Confidence, str]], halves: list[Halves]) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 
 from index.records import Answer
 from index.search.confidence import Confidence, Signals, coverage
+from index.search.entities import names_found, question_names
 from index.search.highlight import best_sentence
 from index.search.query import Query
 from index.search.retrieve import Retriever, collapse_duplicates
@@ -27,10 +28,12 @@ def answer_question(
     top = hits[0]
     weights = retriever.term_weights(query)
     article = retriever.article_text(top.passage.article_id)
+    passage = f"{top.passage.title}\n{top.passage.text}"
     signals = Signals(
         dense=top.dense,
-        coverage=coverage(query, f"{top.passage.title}\n{top.passage.text}", weights),
+        coverage=coverage(query, passage, weights),
         article_coverage=coverage(query, article, weights),
+        names=names_found(question_names(query.text), passage),
     )
     probability = confidence.probability(signals)
     answer = Answer(

@@ -127,6 +127,13 @@ def _names(sentence: str, question_words: set[str]) -> list[int]:
     return out
 
 
+def name_words(sentence: str) -> list[str]:
+    """The capitalised words of `sentence` that name something, as the answer sentence
+    finds them (not "The", not "Monday"; the first word only when it looks like a name)."""
+    starts = set(_names(sentence, set()))
+    return [m.group(0) for m in _WORD.finditer(sentence) if m.start() in starts]
+
+
 def holds_kind(kind: str | None, sentence: str, question_words: set[str]) -> bool:
     """Whether `sentence` holds what a question of `kind` asks for, new to the question
     (the year a question names is no answer to it)."""

@@ -121,7 +121,9 @@ def _open_hash_engine(path: Path) -> NewsIndex:
     # HashEmbedder similarities are low, so the confidence model here leans on the
     # share of question words found in the passage: enough to tell answerable from not.
     path.mkdir(parents=True, exist_ok=True)
-    confidence = Confidence(bias=-3.0, dense=0.0, coverage=6.0, article_coverage=0.0, threshold=0.5)
+    confidence = Confidence(
+        bias=-3.0, dense=0.0, coverage=6.0, article_coverage=0.0, names=0.0, threshold=0.5
+    )
     engine = NewsIndex(
         path,
         IndexConfig(path=str(path), model="hash-256"),

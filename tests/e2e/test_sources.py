@@ -69,7 +69,9 @@ def web() -> Iterator[WebServer]:
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[ClockedEngine]:
     # HashEmbedder similarities are low: the confidence leans on question-word coverage.
-    confidence = Confidence(bias=-3.0, dense=0.0, coverage=6.0, article_coverage=0.0, threshold=0.5)
+    confidence = Confidence(
+        bias=-3.0, dense=0.0, coverage=6.0, article_coverage=0.0, names=0.0, threshold=0.5
+    )
     index = NewsIndex(
         tmp_path,
         IndexConfig(path=str(tmp_path), model="hash-256"),

@@ -61,7 +61,12 @@ def _synthetic(n: int, start: date, seed: int, offset: int = 0) -> list[Asked]:
         answerable = i % 3 != 0
         right = answerable and rng.random() < 0.85
         base = 0.7 if right else 0.35
-        signals = (base + rng.normal(0, 0.08), base + rng.normal(0, 0.15), rng.random())
+        signals = (
+            base + rng.normal(0, 0.08),
+            base + rng.normal(0, 0.15),
+            rng.random(),
+            float(rng.random() < (0.9 if right else 0.4)),  # names: found, mostly in right ones
+        )
         rank = 1 if right else (None if rng.random() < 0.5 else 3)
         day = start + timedelta(days=i % 40)
         out.append(_asked(offset + i, day, answerable, signals, right, rank))
@@ -79,7 +84,7 @@ def test_split_by_date_puts_every_question_in_exactly_one_half() -> None:
 
 
 def test_split_by_date_refuses_an_undated_question() -> None:
-    item = _asked(0, date(2022, 1, 1), True, (0.5, 0.5, 0.5))
+    item = _asked(0, date(2022, 1, 1), True, (0.5, 0.5, 0.5, 1.0))
     undated = Asked(**{**item.__dict__, "id": "u", "date": None})
     with pytest.raises(ValueError):
         split_by_date([item, undated], date(2022, 6, 1), lambda a: a.date)
@@ -106,7 +111,7 @@ def test_seeded_halves_are_disjoint_repeatable_and_cover_everything() -> None:
 
 
 def test_halves_refuse_a_question_in_both() -> None:
-    q = _asked(1, date(2022, 6, 1), True, (0.5, 0.5, 0.5))
+    q = _asked(1, date(2022, 6, 1), True, (0.5, 0.5, 0.5, 1.0))
     with pytest.raises(ValueError, match="both halves"):
         Halves("set", "early", "late", (q,), (q,))
 
@@ -122,7 +127,7 @@ def test_refit_reads_only_the_fit_halves() -> None:
 
     # Poison everything the fit must not read: had it read any of it, the weights would
     # be NaN or different.
-    poison = (math.nan, math.nan, math.nan)
+    poison = (math.nan,) * 4
     poisoned_late = tuple(Asked(**{**a.__dict__, "signals": poison}) for a in late)
     poisoned_extra = tuple(Asked(**{**a.__dict__, "signals": poison}) for a in extra_late)
     again = refit(
@@ -152,7 +157,7 @@ def test_the_refit_threshold_keeps_its_withheld_budget_on_the_fit_half() -> None
 def test_measure_is_metrics_score_outcomes_of_the_decisions() -> None:
     items = _synthetic(30, date(2022, 6, 1), seed=7)
     items.append(_asked(99, date(2022, 6, 2), False, None))  # nothing found: abstains
-    confidence = Confidence(bias=-5.0, dense=6.0, coverage=3.0, article_coverage=0.0)
+    confidence = Confidence(bias=-5.0, dense=6.0, coverage=3.0, article_coverage=0.0, names=0.0)
     by_hand = []
     for a in items:
         if a.signals is None:

@@ -28,12 +28,12 @@ def test_rare_words_weigh_more_in_idf_coverage() -> None:
 
 def test_confidence_grows_with_the_passage_signals() -> None:
     model = Confidence()
-    weak = Signals(dense=0.3, coverage=0.2, article_coverage=0.3)
+    weak = Signals(dense=0.3, coverage=0.2, article_coverage=0.3, names=0.0)
     assert model.probability(weak) < model.threshold
     for field in ("dense", "coverage"):
         stronger = Signals(**{**weak.__dict__, field: 0.9})
         assert model.probability(stronger) > model.probability(weak), field
-    strong = Signals(dense=0.7, coverage=0.8, article_coverage=0.9)
+    strong = Signals(dense=0.7, coverage=0.8, article_coverage=0.9, names=1.0)
     assert model.probability(strong) > model.threshold
 
 
