@@ -12,9 +12,10 @@ from pathlib import Path
 
 from index.errors import StoreError
 
-# Read connections: two questions read at once, or one question's two bm25 reads
-# (LexicalReads._scores) on the two cores. WAL readers never block each other.
-READERS = 2
+# Read connections: a question reads on up to three at once (its two bm25 reads,
+# LexicalReads._scores, and the dense search's re-score, Retriever.candidates), or
+# several questions read side by side. WAL readers never block each other.
+READERS = 3
 
 
 class Readers:

@@ -103,6 +103,11 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         with self._readers.hold() as reader:
             yield reader
 
+    def writing(self) -> bool:
+        """Whether the calling thread is inside a write transaction (its reads see its
+        own uncommitted rows: they must stay on this thread)."""
+        return self._writer == threading.get_ident()
+
     @contextmanager
     def _spare_reader(self) -> Iterator[sqlite3.Connection | None]:
         """Another free reader for the block (None inside a write transaction or when

@@ -64,6 +64,9 @@ class VectorIndex:
         if self.approximate:
             ivf: Any = self._index
             ivf.nprobe = min(NPROBE, ivf.nlist)
+            # One question at a time: split its lists over the threads (FAISS's default
+            # splits a batch's questions). At 1M passages, 2 threads: 7.5 -> 4.0 ms p50.
+            ivf.parallel_mode = 1
 
     @classmethod
     def trained(cls, dim: int, sample: np.ndarray, size: int) -> VectorIndex:

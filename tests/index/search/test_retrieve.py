@@ -232,3 +232,36 @@ def test_baseline_modes_return_at_most_k(hash_index, mode) -> None:
         parse_query("the council budget concerts rain"), now=NOW, k=2, mode=mode
     )
     assert 1 <= len(hits) <= 2
+
+
+def test_the_dense_search_beside_bm25_finds_what_it_finds_in_turn(hash_index, monkeypatch):
+    """A hybrid question searches the vectors on another thread while bm25 runs; inside
+    a write transaction (its own rows visible only to it) both stay on its thread. The
+    candidates and their features are the same either way."""
+    import threading
+
+    from index.search import retrieve
+
+    hash_index.ingest_articles(
+        [
+            _article("The volcano erupted near the harbour town.", "2022-06-14"),
+            _article("Ash from the volcano closed the airport.", "", url="https://v.t/2"),
+            *OTHERS,
+        ]
+    )
+    retriever = hash_index.retriever(SearchSettings())
+    threads: list[str] = []
+    search = type(retriever.vectors).search
+
+    def recording(self, vector, k):
+        threads.append(threading.current_thread().name)
+        return search(self, vector, k)
+
+    monkeypatch.setattr(type(retriever.vectors), "search", recording)
+    beside = retriever.candidates(parse_query("volcano ash"), now=NOW, want=20)
+    monkeypatch.setattr(type(retriever.store), "writing", lambda self: True)
+    in_turn = retriever.candidates(parse_query("volcano ash"), now=NOW, want=20)
+    assert threads[0].startswith("dense") and threads[1] == threading.current_thread().name
+    assert [p.id for p in beside.passages] == [p.id for p in in_turn.passages]
+    assert beside.dense == in_turn.dense and beside.lexical == in_turn.lexical
+    assert retrieve._dense_thread() is retrieve._dense_thread()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from index.errors import StoreError
 from index.records import Article
 from index.storage.fts import fts_phrase, match_any
+from index.storage.readers import READERS
 from index.storage.schema import SCHEMA_VERSION
 from index.storage.store import NewPassage, Store
 
@@ -326,7 +328,8 @@ def test_term_counts_are_remembered_only_until_passages_change(store) -> None:
     article = Article(title="", text="A second bridge.", source="Wire")
     with pytest.raises(RuntimeError), store.transaction():
         store.add_article(article, "b", "hash-b", [NewPassage(0, "A second bridge.", _vector(0))])
-        assert store._count(store._db, "passages_fts", '"bridge"') == 2  # its own rows
+        # its own rows, uncommitted: counted, never cached
+        assert store._row_counts(store._db, "passages_fts", ['"bridge"']) == {'"bridge"': 2}
         raise RuntimeError("rolled back")
     assert store.document_frequencies(["bridge"]) == (2, {"bridge": 1})
     _add(store, "c", ["Another bridge closed."])
@@ -358,8 +361,9 @@ def test_the_two_bm25_reads_score_alike_at_once_or_in_turn(store, monkeypatch) -
     monkeypatch.setattr(fts, "_bm25_thread", lambda: Recording())
     together = store.lexical(["storm", "levee"])
     assert submitted == ['("levee") AND ("storm")']
-    with store._spare_reader() as held:  # one reader busy: no spare for the second read
-        assert held is not None
+    with ExitStack() as busy:  # every reader but one busy: no spare for the second read
+        for _ in range(READERS - 1):
+            assert busy.enter_context(store._spare_reader()) is not None
         in_turn = store.lexical(["storm", "levee"])
     assert len(submitted) == 1
     assert together == in_turn and list(together) == list(in_turn)
