@@ -6,9 +6,11 @@ built by `newsdesk bench` (the questions and their vectors as the bench makes th
     .venv/bin/python benchmarks/concurrency.py \\
         /tmp/newsdesk-bench/bundled-all-mpnet-base-v2-schema7-p108-*/n100000
 
-"One thread" forces `Store.writing` true (the dense search stays on the asking thread)
-and gives bm25 no spare reader. Questions alternate the order of the two modes, so
-drift in the machine's load falls on both alike.
+"One thread" forces `Store.writing` true (everything stays on the asking thread) and
+gives bm25 no spare reader. With `--whole`, the question is embedded by the model each
+time (its cache emptied): "vector first" embeds it before the search starts (as before),
+"beside bm25" lets `Retriever.search` embed it while its bm25 reads run. Questions
+alternate the order of the two modes, so drift in the machine's load falls on both alike.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from index.engine import NewsIndex
@@ -29,6 +32,7 @@ from index.evaluation.bench_corpus import (
     questions_from,
     read_pages,
 )
+from index.search.answer import ANSWER_HITS
 from index.search.query import parse_query
 from index.storage.store import Store
 
@@ -42,7 +46,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("index", type=Path, help="an index directory built by newsdesk bench")
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--whole", action="store_true", help="the model embeds each question")
     args = parser.parse_args()
+    if args.whole:
+        return whole(args.index, args.questions)
     embedder = bench_embedder("model", "bundled:all-mpnet-base-v2")
     questions = questions_from(read_pages(SCALE_CORPUS), args.questions)
     ready = QuestionVectors(embedder)
@@ -65,10 +72,39 @@ def main() -> int:
                 started = time.perf_counter()
                 index.answer(question)
                 times[name].append((time.perf_counter() - started) * 1000)
+    _report(times)
+    return 0
+
+
+def whole(directory: Path, count: int) -> int:
+    """Retriever.search with the question embedded before it, or inside it beside bm25."""
+    embedder = bench_embedder("model", "bundled:all-mpnet-base-v2")
+    questions = [parse_query(q) for q in questions_from(read_pages(SCALE_CORPUS), count)]
+    config = index_config(directory, embedder.name, 108)
+    times: dict[str, list[float]] = {"vector first": [], "beside bm25": []}
+    with NewsIndex.open(directory, config, embedder) as index:
+        index.answer("Warm up: load the vectors.")
+        index._vectors.wait_for_build()
+        retriever = index.retriever(index.profile.search)
+        today = date.today()
+        for i, query in enumerate(questions * 2):
+            for name in list(times) if i % 2 else list(times)[::-1]:
+                retriever._query_vectors.clear()  # the model embeds it every time
+                started = time.perf_counter()
+                if name == "vector first":
+                    vector = retriever.query_vector(query.text)
+                    retriever.search(query, k=ANSWER_HITS, now=today, vector=vector)
+                else:
+                    retriever.search(query, k=ANSWER_HITS, now=today)
+                times[name].append((time.perf_counter() - started) * 1000)
+    _report(times)
+    return 0
+
+
+def _report(times: dict[str, list[float]]) -> None:
     for name, values in times.items():
         p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
         print(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-    return 0
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ def answer_question(
 ) -> tuple[Answer, Signals | None]:
     """The answer to `query` and the signals its confidence came from (None when nothing
     was found)."""
-    vector = retriever.query_vector(query.text)
-    hits = retriever.search(query, k=ANSWER_HITS, now=now, vector=vector)
+    # The question is embedded inside `search`, beside its bm25 reads.
+    hits = retriever.search(query, k=ANSWER_HITS, now=now)
     hits = collapse_duplicates(hits)[:ANSWER_HITS]
     if not hits:
         return Answer(question=query.text, abstained=True, confidence=0.0, hit=None), None

@@ -234,10 +234,12 @@ def test_baseline_modes_return_at_most_k(hash_index, mode) -> None:
     assert 1 <= len(hits) <= 2
 
 
-def test_the_dense_search_beside_bm25_finds_what_it_finds_in_turn(hash_index, monkeypatch):
-    """A hybrid question searches the vectors on another thread while bm25 runs; inside
-    a write transaction (its own rows visible only to it) both stay on its thread. The
-    candidates and their features are the same either way."""
+def test_bm25_beside_the_embedding_and_dense_search_finds_what_it_finds_in_turn(
+    hash_index, monkeypatch
+):
+    """A hybrid question runs its bm25 reads on another thread while it embeds the
+    question and searches the vectors; inside a write transaction (its own rows visible
+    only to it) everything stays on its thread. The candidates are the same either way."""
     import threading
 
     from index.search import retrieve
@@ -251,17 +253,17 @@ def test_the_dense_search_beside_bm25_finds_what_it_finds_in_turn(hash_index, mo
     )
     retriever = hash_index.retriever(SearchSettings())
     threads: list[str] = []
-    search = type(retriever.vectors).search
+    lexical = type(retriever.store).lexical
 
-    def recording(self, vector, k):
+    def recording(self, terms, limit=5000):
         threads.append(threading.current_thread().name)
-        return search(self, vector, k)
+        return lexical(self, terms, limit)
 
-    monkeypatch.setattr(type(retriever.vectors), "search", recording)
+    monkeypatch.setattr(type(retriever.store), "lexical", recording)
     beside = retriever.candidates(parse_query("volcano ash"), now=NOW, want=20)
     monkeypatch.setattr(type(retriever.store), "writing", lambda self: True)
     in_turn = retriever.candidates(parse_query("volcano ash"), now=NOW, want=20)
-    assert threads[0].startswith("dense") and threads[1] == threading.current_thread().name
+    assert threads[0].startswith("bm25-side") and threads[1] == threading.current_thread().name
     assert [p.id for p in beside.passages] == [p.id for p in in_turn.passages]
     assert beside.dense == in_turn.dense and beside.lexical == in_turn.lexical
-    assert retrieve._dense_thread() is retrieve._dense_thread()
+    assert beside.lexical and retrieve._side_thread() is retrieve._side_thread()
