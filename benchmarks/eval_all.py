@@ -78,6 +78,13 @@ def main() -> None:
     parser.add_argument(
         "--protocol", action="store_true", help="also fit on one period, measure on another"
     )
+    parser.add_argument(
+        "--approximate-from",
+        type=int,
+        default=IndexConfig().approximate_from,
+        help="passages past which the approximate vector index is used (the dev corpora "
+        "are smaller than the default: 1000 puts them on it)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import protocol
@@ -97,8 +104,12 @@ def main() -> None:
         corpus, question_sets = SETS[name]
         directory = args.cache / name if args.cache else None
         start = time.perf_counter()
-        with corpus_index(corpus, IndexConfig(), embedder, directory=directory) as index:
+        config = IndexConfig(approximate_from=args.approximate_from)
+        with corpus_index(corpus, config, embedder, directory=directory) as index:
             stats = index.stats()
+            index.answer("Warm up: load the vectors.")  # past approximate_from: builds it
+            index._vectors.wait_for_build()
+            print(f"{name}: vector index {index._vectors.describe()}", flush=True)
             baseline = dense_baseline(index)  # the corpus embedded once for every question set
             for label, path in question_sets:
                 results = evaluate_answers(index, read_questions(path), baseline=baseline)

@@ -6,7 +6,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import islice
@@ -18,6 +18,7 @@ from index.records import Hit, Passage
 from index.search.confidence import idf_weights
 from index.search.fusion import Features, SearchSettings, fuse, rank
 from index.search.query import Query
+from index.side_threads import side_pool
 from index.storage.store import Store
 from index.storage.vector_index import VectorIndex
 from index.text.dates import to_date
@@ -61,19 +62,6 @@ def collapse_duplicates(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
         else:
             kept.append((hit, shingles))
     return [hit for hit, _ in kept]
-
-
-_SIDE: ThreadPoolExecutor | None = None
-_SIDE_LOCK = threading.Lock()
-
-
-def _side_thread() -> ThreadPoolExecutor:
-    """The threads that run a question's bm25 reads beside its embedding and dense search."""
-    global _SIDE
-    with _SIDE_LOCK:
-        if _SIDE is None:
-            _SIDE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25-side")
-        return _SIDE
 
 
 def _age_days(published: str, now: date) -> float:
@@ -132,7 +120,7 @@ class Retriever:
             # SQLite, the model and FAISS all work outside the GIL: bm25 runs on the
             # other core while this thread embeds the question and searches the vectors
             # (1M passages: bm25 21 ms, FAISS 8 ms, the model ~22 ms, in turn).
-            pending = _side_thread().submit(self.store.lexical, query.terms)
+            pending = side_pool("bm25-side").submit(self.store.lexical, query.terms)
         try:
             if mode in ("hybrid", "dense"):
                 if vector is None:

@@ -7,11 +7,11 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 
 import numpy as np
 
+from index.side_threads import side_pool
 from index.storage.vector_rows import generation_of
 
 
@@ -43,19 +43,6 @@ COUNT_CACHE_SIZE = 8192
 
 def _phrases(terms: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(phrase for phrase in map(fts_phrase, terms) if phrase))
-
-
-_THREAD: ThreadPoolExecutor | None = None
-_THREAD_LOCK = threading.Lock()
-
-
-def _bm25_thread() -> ThreadPoolExecutor:
-    """The threads that run a question's second bm25 read (shared by every store)."""
-    global _THREAD
-    with _THREAD_LOCK:
-        if _THREAD is None:
-            _THREAD = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bm25")
-        return _THREAD
 
 
 class LexicalReads:
@@ -138,7 +125,9 @@ class LexicalReads:
                 scores = self._ranked(db, table, title_weight, any_rare, limit)
                 extra = self._ranked(db, table, title_weight, both, -1) if scores else {}
             else:
-                future = _bm25_thread().submit(self._ranked, spare, table, title_weight, both, -1)
+                future = side_pool("bm25").submit(
+                    self._ranked, spare, table, title_weight, both, -1
+                )
                 try:
                     scores = self._ranked(db, table, title_weight, any_rare, limit)
                 finally:

@@ -242,7 +242,7 @@ def test_bm25_beside_the_embedding_and_dense_search_finds_what_it_finds_in_turn(
     only to it) everything stays on its thread. The candidates are the same either way."""
     import threading
 
-    from index.search import retrieve
+    from index.side_threads import side_pool
 
     hash_index.ingest_articles(
         [
@@ -266,4 +266,4 @@ def test_bm25_beside_the_embedding_and_dense_search_finds_what_it_finds_in_turn(
     assert threads[0].startswith("bm25-side") and threads[1] == threading.current_thread().name
     assert [p.id for p in beside.passages] == [p.id for p in in_turn.passages]
     assert beside.dense == in_turn.dense and beside.lexical == in_turn.lexical
-    assert beside.lexical and retrieve._side_thread() is retrieve._side_thread()
+    assert beside.lexical and side_pool("bm25-side") is side_pool("bm25-side")

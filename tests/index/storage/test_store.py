@@ -351,14 +351,14 @@ def test_the_two_bm25_reads_score_alike_at_once_or_in_turn(store, monkeypatch) -
         _add(store, f"k{i}", [f"Storm number {i} hit the coast.{levee}", f"Storm surge {i}."])
     monkeypatch.setattr(Store, "common_rows", 3)  # "storm" (12 rows) is common here
     submitted = []
-    real = fts._bm25_thread()
+    real = fts.side_pool("bm25")
 
     class Recording:
         def submit(self, *args):
             submitted.append(args[4])
             return real.submit(*args)
 
-    monkeypatch.setattr(fts, "_bm25_thread", lambda: Recording())
+    monkeypatch.setattr(fts, "side_pool", lambda name: Recording())
     together = store.lexical(["storm", "levee"])
     assert submitted == ['("levee") AND ("storm")']
     with ExitStack() as busy:  # every reader but one busy: no spare for the second read
