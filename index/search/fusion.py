@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.search.rerank import RerankSettings
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -36,6 +38,9 @@ class SearchSettings:
     position_span: int = 20
     per_article: int = 3  # passages of one article before other articles get their turn
     future_grace_days: int = 1  # articles dated after "now" (+ grace) are not yet written
+    # The top hits reordered by answer-type and sentence evidence (hybrid mode only);
+    # None: off (index.search.rerank, README "Fitted on one period, measured on another").
+    rerank: RerankSettings | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from index.records import Hit, Passage
 from index.search.confidence import idf_weights
 from index.search.fusion import Features, SearchSettings, fuse, rank
 from index.search.query import Query
+from index.search.rerank import rerank
 from index.side_threads import side_pool
 from index.storage.store import Store
 from index.storage.vector_index import VectorIndex
@@ -197,6 +198,8 @@ class Retriever:
             )
             for pid in ranked
         ]
+        if mode == "hybrid" and s.rerank is not None:
+            hits = rerank(query, hits, s.rerank)
         return hits[: max(k, 1) * 3] if mode == "hybrid" else hits[:k]
 
     def term_weights(self, query: Query) -> dict[str, float]:
