@@ -65,3 +65,15 @@ class CachedEmbedder:
         np.savez(tmp, keys=keys, vectors=vectors)
         tmp.replace(self.file)
         self._dirty = False
+
+
+def model_embedder(directory: Path | None) -> CachedEmbedder | None:
+    """The configured default model behind a cache in `directory` (created when missing);
+    None without a directory (the engine then loads the model itself)."""
+    if directory is None:
+        return None
+    from index.config import IndexConfig
+    from index.models.embedders import load_embedder
+
+    directory.mkdir(parents=True, exist_ok=True)
+    return CachedEmbedder(load_embedder(IndexConfig().model), directory)

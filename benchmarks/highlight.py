@@ -27,6 +27,10 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev_sets import CUTS, SETS
+from dev_sets import PERIODS as DEV_PERIODS
+
 from index.config import IndexConfig
 from index.evaluation.harness import corpus_index, read_questions
 from index.evaluation.matching import answers, bold_has_evidence
@@ -43,19 +47,7 @@ from index.search.highlight import (
 from index.search.query import Query, parse_query
 from index.text.sentences import sentence_spans
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EVAL = SHARED / "eval"
-SETS = {
-    "seed": (SHARED / "corpus/seed_news_page.txt", EVAL / "seed/questions.jsonl"),
-    "rtqa-gold": (EVAL / "rtqa-gold/corpus.jsonl", EVAL / "rtqa-gold/questions.jsonl"),
-    "rtqa-evidence": (EVAL / "rtqa-evidence/corpus.jsonl", EVAL / "rtqa-evidence/questions.jsonl"),
-}
-CUTS = {"rtqa-gold": date(2022, 8, 1), "rtqa-evidence": date(2022, 1, 1)}  # as protocol.py
-PERIODS = {
-    "rtqa-gold": ("Jun-Jul 2022", "Aug 2022"),
-    "rtqa-evidence": ("2020-2021", "2022"),
-    "seed": ("", "all"),
-}
+PERIODS = {**DEV_PERIODS, "seed": ("", "all")}  # the seed page is one period
 
 Chooser = Callable[[Query, str, dict[str, float]], tuple[int, int] | None]
 
@@ -181,15 +173,10 @@ def main() -> None:
     if args.asked and args.asked.exists():
         rows = json.loads(args.asked.read_text())
     else:
-        embedder = None
-        if args.embedding_cache:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
-            from embedding_cache import CachedEmbedder
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from embedding_cache import model_embedder
 
-            from index.models.embedders import load_embedder
-
-            args.embedding_cache.mkdir(parents=True, exist_ok=True)
-            embedder = CachedEmbedder(load_embedder(IndexConfig().model), args.embedding_cache)
+        embedder = model_embedder(args.embedding_cache)
         rows = collect(embedder)
         if args.asked:
             args.asked.write_text(json.dumps(rows))

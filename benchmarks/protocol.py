@@ -30,6 +30,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev_sets import EVIDENCE_CUT, GOLD_CUT
+
 from index.config import IndexConfig
 from index.evaluation.calibration import (
     Asked,
@@ -53,8 +56,6 @@ SETS = {
     GOLD: (EVAL / "rtqa-gold/corpus.jsonl", EVAL / "rtqa-gold/questions_mixed.jsonl"),
     EVIDENCE: (EVAL / "rtqa-evidence/corpus.jsonl", EVAL / "rtqa-evidence/questions.jsonl"),
 }
-GOLD_CUT = date(2022, 8, 1)  # June-July 2022 | August 2022 (the split)
-EVIDENCE_CUT = date(2022, 1, 1)  # 2020-2021 | 2022 (by year; the two nearest to halves)
 
 COLUMNS = [
     ("recall@1", "R@1"),
@@ -205,15 +206,10 @@ def main() -> None:
     if args.asked and args.asked.exists():
         asked = load(args.asked)
     else:
-        embedder = None
-        if args.embedding_cache:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
-            from embedding_cache import CachedEmbedder
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from embedding_cache import model_embedder
 
-            from index.models.embedders import load_embedder
-
-            args.embedding_cache.mkdir(parents=True, exist_ok=True)
-            embedder = CachedEmbedder(load_embedder(IndexConfig().model), args.embedding_cache)
+        embedder = model_embedder(args.embedding_cache)
         asked = ask_sets(embedder)
         if args.asked:
             save(asked, args.asked)

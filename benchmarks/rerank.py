@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev_sets import CUTS, PERIODS, SETS
+
 from index.config import IndexConfig
 from index.evaluation.harness import corpus_index, read_questions
 from index.evaluation.matching import answers
@@ -42,16 +45,6 @@ from index.search.rerank import (
     settings_from,
 )
 from index.search.retrieve import collapse_duplicates
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EVAL = SHARED / "eval"
-SETS = {
-    "seed": (SHARED / "corpus/seed_news_page.txt", EVAL / "seed/questions.jsonl"),
-    "rtqa-gold": (EVAL / "rtqa-gold/corpus.jsonl", EVAL / "rtqa-gold/questions.jsonl"),
-    "rtqa-evidence": (EVAL / "rtqa-evidence/corpus.jsonl", EVAL / "rtqa-evidence/questions.jsonl"),
-}
-CUTS = {"rtqa-gold": date(2022, 8, 1), "rtqa-evidence": date(2022, 1, 1)}  # as protocol.py
-PERIODS = {"rtqa-gold": ("Jun-Jul 2022", "Aug 2022"), "rtqa-evidence": ("2020-2021", "2022")}
 
 
 @dataclass(frozen=True)
@@ -99,15 +92,10 @@ def load_or_dump(path: Path, cache: Path | None) -> list[Asked]:
     """The asked questions saved in `path`, or asked now and saved there."""
     if path.exists():
         return pickle.loads(path.read_bytes())
-    embedder = None
-    if cache:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from embedding_cache import CachedEmbedder
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from embedding_cache import model_embedder
 
-        from index.models.embedders import load_embedder
-
-        cache.mkdir(parents=True, exist_ok=True)
-        embedder = CachedEmbedder(load_embedder(IndexConfig().model), cache)
+    embedder = model_embedder(cache)
     asked = dump(embedder)
     path.write_bytes(pickle.dumps(asked))
     return asked
