@@ -71,7 +71,6 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._writer: int | None = None  # the thread inside a write transaction
         self._changed = False  # the open transaction added or deleted passages
         self._readers: Readers | None = None
-        self._closed = False
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -95,7 +94,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         """The connection to read with, held by this thread for the block: a free
         reader (waiting for one when all are busy); the one this thread already holds
         (nested reads see one snapshot); the writing one inside a write transaction."""
-        if self._writer == threading.get_ident():
+        if self.writing():
             with self._lock:
                 yield self._db
             return
@@ -112,7 +111,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
     def _spare_reader(self) -> Iterator[sqlite3.Connection | None]:
         """Another free reader for the block (None inside a write transaction or when
         none is free: see `Readers.spare`)."""
-        if self._writer == threading.get_ident() or self._readers is None:
+        if self.writing() or self._readers is None:
             yield None
             return
         with self._readers.spare() as reader:
@@ -168,11 +167,9 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         return _Transaction(self)
 
     def close(self) -> None:
-        """Close the connections once every reader is back (idempotent)."""
+        """Close the connections once every reader is back (idempotent: closing a
+        closed SQLite connection or `Readers` does nothing)."""
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
             self._close_connections()
 
     # -- metadata -----------------------------------------------------------

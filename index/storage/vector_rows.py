@@ -27,8 +27,9 @@ class VectorChanges:
 
 
 # Stored vectors are float16 (schema 7): 1,536 B a 768-dim passage instead of 3,072.
-# Normalised embeddings lose nothing that ranks: cosines move by < 1e-3 (at most 4e-4
-# over the rtqa-gold passages), far below the gaps fusion and abstention act on.
+# Normalised embeddings lose nothing that ranks: over the 10,528 cached dev-set texts
+# (rtqa-gold, rtqa-evidence, seed), 500 of them against all, cosines moved by at most
+# 4.6e-5, far below the gaps fusion and abstention act on.
 STORED_DTYPE = np.float16
 
 
