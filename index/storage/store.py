@@ -29,6 +29,7 @@ from index.errors import StoreError
 from index.records import Article, Stats
 from index.storage.fts import LexicalReads
 from index.storage.passage_rows import PassageRows
+from index.storage.postings import postings_mismatch, write_postings
 from index.storage.readers import READERS, Readers
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage.story_rows import StoryRows
@@ -70,6 +71,10 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._lock = threading.RLock()  # the writing connection
         self._writer: int | None = None  # the thread inside a write transaction
         self._changed = False  # the open transaction added or deleted passages
+        # (id, text, title) of the passages the open transaction added and deleted:
+        # their postings are written just before it commits (`_Transaction`).
+        self._added: list[tuple[int, str, str]] = []
+        self._removed: list[tuple[int, str, str]] = []
         self._readers: Readers | None = None
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
@@ -239,13 +244,18 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
             "INSERT OR REPLACE INTO deleted_passages(id, generation) VALUES (?, ?)",
             [(i, generation) for i in ids],
         )
-        # External-content FTS5 forgets a row only when told its indexed values.
-        self._db.execute(
-            "INSERT INTO passages_fts(passages_fts, rowid, text, title)"
-            " SELECT 'delete', id, text, title FROM passage_search_text"
+        # External-content FTS5 forgets a row only when told its indexed values; the
+        # postings of those values go at commit.
+        indexed = self._db.execute(
+            "SELECT id, text, title FROM passage_search_text"
             " WHERE id IN (SELECT id FROM passages WHERE article_id = ?)",
             (article_id,),
+        ).fetchall()
+        self._db.executemany(
+            "INSERT INTO passages_fts(passages_fts, rowid, text, title) VALUES ('delete', ?, ?, ?)",
+            indexed,
         )
+        self._removed += indexed
         self._db.execute(
             "INSERT INTO articles_fts(articles_fts, rowid, text, title)"
             " SELECT 'delete', id, text, title FROM articles WHERE id = ?",
@@ -310,12 +320,14 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
                 "INSERT INTO passages_fts(rowid, text, title) VALUES (?, ?, ?)",
                 (passage_id, passage.text, article.title),
             )
+            self._added.append((passage_id, passage.text, article.title))
             ids.append(passage_id)
         return ids
 
     def check_full_text(self) -> None:
         """Raise StoreError unless both full-text indexes match the rows they index
-        (FTS5's integrity-check against its external content)."""
+        (FTS5's integrity-check against its external content) and so do the passages'
+        postings (storage.postings)."""
         with self._lock:  # an INSERT to SQL, so not on the query_only connection
             for table in ("passages_fts", "articles_fts"):
                 try:
@@ -324,6 +336,9 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
                     )
                 except sqlite3.Error as exc:
                     raise StoreError(f"{table} does not match its rows: {exc}") from None
+            mismatch = postings_mismatch(self._db)
+        if mismatch:
+            raise StoreError(f"passage_postings does not match the passages: {mismatch}")
 
     # -- statistics ---------------------------------------------------------
     def stats(self, until: str = "") -> Stats:
@@ -359,6 +374,7 @@ class _Transaction:
             store._lock.release()
             raise
         store._changed = False
+        store._added, store._removed = [], []
         store._writer = threading.get_ident()
         return store._db
 
@@ -366,6 +382,7 @@ class _Transaction:
         store = self._store
         try:
             if exc_type is None and store._changed:
+                write_postings(store._db, store._added, store._removed)
                 store._db.execute(
                     "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key)"
                     " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
@@ -377,5 +394,6 @@ class _Transaction:
             raise
         finally:
             store._changed = False
+            store._added, store._removed = [], []
             store._writer = None
             store._lock.release()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,18 @@ LISTS_PER_SQRT = 4  # nlist = 4 * sqrt(passages at training), the FAISS guidelin
 NPROBE = 64
 TRAIN_SAMPLE = 100_000  # vectors k-means trains on, at most
 POINTS_PER_LIST = 39  # the fewest training vectors a list that FAISS's k-means accepts
+
+
+@contextmanager
+def faiss_threads(count: int) -> Iterator[None]:
+    """FAISS searches made by this thread inside the block use `count` OpenMP threads
+    (the setting is per calling thread, so other threads keep theirs)."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def lists_for(size: int, sample: int | None = None) -> int:

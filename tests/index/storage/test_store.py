@@ -207,8 +207,9 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path) -> None:
 def test_full_text_keeps_one_copy_of_the_text_and_title(store, tmp_path) -> None:
     """The title is stored once per article, not once per passage: FTS5 keeps only its
     index (postings), no copy of the text. Growing a title by 10 KB grows the database
-    by its postings in each of the 40 passages (~340 KB measured) but not by 40 copies
-    of it on top (another 400 KB in the layout before migration 3)."""
+    by its postings in each of the 40 passages (~340 KB measured in FTS5, ~450 KB in
+    storage.postings' own) but not by 40 copies of it on top
+    (another 400 KB in the layout before migration 3)."""
     texts = [f"Passage {i} on the reservoir levels and the dam." for i in range(40)]
     _add(store, "short", texts, title="Dam")
     store.close()
@@ -227,7 +228,7 @@ def test_full_text_keeps_one_copy_of_the_text_and_title(store, tmp_path) -> None
     finally:
         reopened.close()
     grown = (tmp_path / "news.sqlite3").stat().st_size - small
-    assert grown < 500_000, grown
+    assert grown < 1_000_000, grown
 
 
 def test_deleting_an_article_leaves_the_full_text_consistent(store) -> None:
@@ -343,13 +344,14 @@ def test_term_counts_are_remembered_only_until_passages_change(store) -> None:
 
 def test_the_two_bm25_reads_score_alike_at_once_or_in_turn(store, monkeypatch) -> None:
     """With a second reader free, the rare-term and rare-and-common reads run at once
-    on two connections; with none free, one after the other; the scores are the same."""
+    on two connections; with none free, one after the other; the scores are the same.
+    (Articles: passages are scored from storage.postings, test_postings.py.)"""
     from index.storage import fts
 
     for i in range(6):
         levee = " The levee held." if i % 3 == 0 else ""
         _add(store, f"k{i}", [f"Storm number {i} hit the coast.{levee}", f"Storm surge {i}."])
-    monkeypatch.setattr(Store, "common_rows", 3)  # "storm" (12 rows) is common here
+    monkeypatch.setattr(Store, "common_rows", 3)  # "storm" (6 articles) is common here
     submitted = []
     real = fts.side_pool("bm25")
 
@@ -359,12 +361,12 @@ def test_the_two_bm25_reads_score_alike_at_once_or_in_turn(store, monkeypatch) -
             return real.submit(*args)
 
     monkeypatch.setattr(fts, "side_pool", lambda name: Recording())
-    together = store.lexical(["storm", "levee"])
+    together = store.article_lexical(["storm", "levee"])
     assert submitted == ['("levee") AND ("storm")']
     with ExitStack() as busy:  # every reader but one busy: no spare for the second read
         for _ in range(READERS - 1):
             assert busy.enter_context(store._spare_reader()) is not None
-        in_turn = store.lexical(["storm", "levee"])
+        in_turn = store.article_lexical(["storm", "levee"])
     assert len(submitted) == 1
     assert together == in_turn and list(together) == list(in_turn)
     assert len(together) == 2 and all(score > 0 for score in together.values())

@@ -1,0 +1,180 @@
+"""The passages' own postings (storage.postings): the bm25 rankings FTS5 gives, to the
+bit, through adds, deletes, rollbacks and the migration that builds them."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import numpy as np
+import pytest
+
+from index.errors import StoreError
+from index.records import Article
+from index.storage import postings
+from index.storage.postings import TOKENIZER, decode, encode, phrase_tokens, postings_mismatch
+from index.storage.store import NewPassage, Store
+
+# Words of very different frequencies: a few in most passages, most in a handful.
+COMMON = ["the", "council", "storm", "market", "said"]
+RARE = [f"w{i}" for i in range(60)] + ["café", "naïve", "Zürich", "2024", "talks", "talk"]
+
+
+def _text(rng: random.Random) -> str:
+    words = [rng.choice(COMMON) for _ in range(rng.randint(3, 30))]
+    words += [rng.choice(RARE) for _ in range(rng.randint(0, 6))]
+    rng.shuffle(words)
+    return " ".join(words) + "."
+
+
+def _add(store: Store, rng: random.Random, key: str) -> None:
+    title = " ".join(rng.choice(COMMON + RARE) for _ in range(rng.randint(0, 5)))
+    passages = [
+        NewPassage(i, _text(rng), np.ones(4, dtype=np.float32) / 2)
+        for i in range(rng.randint(1, 4))
+    ]
+    article = Article(title=title, text=" ".join(p.text for p in passages), source="Wire")
+    with store.transaction():
+        store.add_article(article, key, f"h-{key}", passages)
+
+
+def _fts5(store: Store, terms: list[str], limit: int = -1) -> dict[int, float]:
+    """The same ranking through FTS5's own bm25 (the path before postings)."""
+    own = Store._own_bm25
+    Store._own_bm25 = lambda self, *args: None  # type: ignore[method-assign]
+    try:
+        return store.lexical(terms, limit=limit)
+    finally:
+        Store._own_bm25 = own  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "news.sqlite3")
+    rng = random.Random(7)
+    for number in range(40):
+        _add(store, rng, f"a{number}")
+    yield store
+    store.close()
+
+
+def _questions(seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [rng.sample(COMMON + RARE + ["absent"], rng.randint(1, 7)) for _ in range(60)]
+
+
+@pytest.mark.parametrize("common_rows", [0, 3, 10, 5000])
+def test_the_rankings_equal_fts5s_to_the_bit(store, monkeypatch, common_rows) -> None:
+    monkeypatch.setattr(Store, "common_rows", common_rows)
+    for terms in _questions(common_rows):
+        for limit in (-1, 5):
+            got = store.lexical(terms, limit=limit)
+            want = _fts5(store, terms, limit)
+            assert got == want and list(got) == list(want), terms
+
+
+def test_deleted_passages_leave_the_postings_and_the_scores_follow(store) -> None:
+    with store.transaction():
+        for article_id in (2, 5, 11, 12, 30):
+            store.delete_article(article_id)
+    rng = random.Random(3)
+    for number in range(5):  # new passages after the deletions
+        _add(store, rng, f"b{number}")
+    store.check_full_text()
+    for terms in _questions(1):
+        got = store.lexical(terms)
+        assert got == _fts5(store, terms) and list(got) == list(_fts5(store, terms))
+
+
+def test_a_rolled_back_transaction_writes_no_postings(store) -> None:
+    before = store.lexical(["w1", "council"])
+    passage = NewPassage(0, "w1 w1 council", np.ones(4, dtype=np.float32) / 2)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_article(Article(title="t", text="w1", source="Wire"), "x", "hx", [passage])
+        store.delete_article(1)
+        raise RuntimeError("killed before commit")
+    store.check_full_text()
+    assert store.lexical(["w1", "council"]) == before
+
+
+def test_a_phrase_of_several_tokens_is_ranked_by_fts5(store) -> None:
+    _add_text(store, "covid", "Covid-19 cases rose; the U.S. said covid 19 is back.")
+    for terms in (["covid-19"], ["u.s.", "storm"], ["covid-19", "w3", "the"]):
+        assert phrase_tokens(terms[0]) != (terms[0],)
+        assert store.lexical(terms) == _fts5(store, terms)
+    assert store.lexical(["covid-19"])  # found, as a phrase
+
+
+def _add_text(store: Store, key: str, text: str, title: str = "") -> None:
+    passage = NewPassage(0, text, np.ones(4, dtype=np.float32) / 2)
+    with store.transaction():
+        store.add_article(Article(title=title, text=text, source="Wire"), key, f"h{key}", [passage])
+
+
+def test_tokens_are_fts5s_tokens(store) -> None:
+    # porter stems, diacritics removed, case folded: what FTS5 itself matches.
+    assert phrase_tokens("Talks") == ("talk",)
+    assert phrase_tokens("Zürich") == ("zurich",)
+    assert phrase_tokens("!!") == ()
+    for word in ("talks", "Zurich", "cafe", "NAIVE"):
+        assert store.lexical([word]) == _fts5(store, [word])
+
+
+def test_a_ranking_inside_a_write_transaction_sees_its_own_rows(store) -> None:
+    passage = NewPassage(0, "quokka sighting", np.ones(4, dtype=np.float32) / 2)
+    with store.transaction():
+        ids = store.add_article(
+            Article(title="", text="quokka", source="Wire"), "q", "hq", [passage]
+        )
+        assert list(store.lexical(["quokka"])) == ids  # FTS5, as postings come at commit
+    assert list(store.lexical(["quokka"])) == ids
+
+
+def test_the_migration_builds_the_postings_of_an_older_index(tmp_path) -> None:
+    path = tmp_path / "news.sqlite3"
+    store = Store(path)
+    rng = random.Random(11)
+    for number in range(25):
+        _add(store, rng, f"a{number}")
+    expected = {tuple(t): store.lexical(t) for t in _questions(5)}
+    store.close()
+    db = sqlite3.connect(path)  # back to schema 7: no postings
+    db.execute("DROP TABLE passage_postings")
+    db.execute("PRAGMA user_version = 7")
+    db.commit()
+    db.close()
+    reopened = Store(path)
+    try:
+        reopened.check_full_text()
+        assert {tuple(t): reopened.lexical(t) for t in _questions(5)} == expected
+    finally:
+        reopened.close()
+
+
+def test_the_check_finds_postings_that_disagree(store) -> None:
+    with store.transaction() as db:
+        db.execute("DELETE FROM passage_postings WHERE token = 'council'")
+    with pytest.raises(StoreError, match="passage_postings does not match"):
+        store.check_full_text()
+    with store._read() as db:
+        assert "council" in postings_mismatch(db)
+
+
+def test_encoding_round_trips_an_epoch_and_clips_counts() -> None:
+    epoch = 3
+    ids = np.array([0, 1, 17, postings.EPOCH - 1], dtype=np.int64) + epoch * postings.EPOCH
+    held = postings.Postings(
+        ids,
+        np.array([1, 0, 255, 2], dtype=np.uint8),
+        np.array([0, 1, 0, 3], dtype=np.uint8),
+        np.array([10, 3, 65535, 7], dtype=np.uint16),
+    )
+    back = decode(encode(held, epoch), epoch)
+    for a, b in zip(
+        (back.ids, back.text, back.title, back.length),
+        (ids, held.text, held.title, held.length),
+        strict=True,
+    ):
+        assert np.array_equal(a, b)
+    made = TOKENIZER.postings([(5, " ".join(["spam"] * 300), "spam")])["spam"]
+    assert (int(made.text[0]), int(made.title[0]), int(made.length[0])) == (255, 1, 301)
