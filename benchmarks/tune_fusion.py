@@ -49,11 +49,12 @@ def collect(directory: Path, questions: Path) -> list[dict[str, Any]]:
     for q, qv in zip(asked, index.embedder.encode([q.question for q in asked]), strict=True):
         query = parse_query(q.question)
         found = retriever.candidates(query, now=q.date or date.today(), want=CANDIDATES, vector=qv)
+        passages = retriever.store.passages(found.ids)
         out.append(
             {
                 "features": found.features,
                 "time_sensitive": query.time_sensitive,
-                "label": np.array([answers(p.text, q.evidence) for p in found.passages]),
+                "label": np.array([answers(passages[pid].text, q.evidence) for pid in found.ids]),
             }
         )
     index.close()

@@ -15,7 +15,7 @@ from itertools import islice
 import numpy as np
 
 from index.models.embedders import Embedder
-from index.records import Hit, Passage
+from index.records import Hit
 from index.search.confidence import idf_weights
 from index.search.fusion import Features, SearchSettings, fuse, rank
 from index.search.query import Query
@@ -32,9 +32,10 @@ QUERY_CACHE_SIZE = 1024  # question and topic vectors kept: 3 KB each
 
 @dataclass(frozen=True)
 class Candidates:
-    """The passages one question gathered, in candidate order, and their features."""
+    """The passages one question gathered (their ids, in candidate order) and their
+    features; their text is read only for the hits a search returns."""
 
-    passages: tuple[Passage, ...]
+    ids: tuple[int, ...]
     features: Features
     dense: Mapping[int, float]  # cosine by passage id (every candidate in hybrid mode)
     lexical: Mapping[int, float]  # bm25 by passage id (those that match)
@@ -140,30 +141,29 @@ class Retriever:
             if pending is None:
                 lexical = self.store.lexical(query.terms)
             best_lexical = list(islice(lexical, want))  # best first, ties by id
-        ids = list(dict.fromkeys([*dense, *best_lexical]))
-        found = self.store.passages(ids)
-        passages = [
-            found[pid] for pid in ids if pid in found and self._visible(found[pid], now, since)
-        ]
+        gathered = list(dict.fromkeys([*dense, *best_lexical]))
+        rows = self.store.ranking_rows(gathered)
+        ids = [pid for pid in gathered if pid in rows and self._visible(rows[pid], now, since)]
         if mode == "hybrid" and vector is not None:
-            missing = [p.id for p in passages if p.id not in dense]
+            missing = [pid for pid in ids if pid not in dense]
             stored, matrix = self.store.vector_matrix(missing)
             if len(stored):
                 cosines = matrix @ np.asarray(vector, dtype=np.float32)
                 dense.update(zip(stored.tolist(), cosines.tolist(), strict=True))
+        articles = np.array([rows[pid][0] for pid in ids], dtype=np.int64)
         article_lexical = None
         if mode == "hybrid" and self.settings.article_weight:
             by_article = self.store.article_lexical(query.terms)
-            article_lexical = np.array([by_article.get(p.article_id, 0.0) for p in passages])
+            article_lexical = np.array([by_article.get(a, 0.0) for a in articles.tolist()])
         features = Features(
-            dense=np.array([dense.get(p.id, 0.0) for p in passages], dtype=np.float64),
-            lexical=np.array([lexical.get(p.id, 0.0) for p in passages], dtype=np.float64),
-            age_days=np.array([_age_days(p.published, now) for p in passages], dtype=np.float64),
-            position=np.array([p.position for p in passages], dtype=np.int64),
-            article=np.array([p.article_id for p in passages], dtype=np.int64),
+            dense=np.array([dense.get(pid, 0.0) for pid in ids], dtype=np.float64),
+            lexical=np.array([lexical.get(pid, 0.0) for pid in ids], dtype=np.float64),
+            age_days=np.array([_age_days(rows[pid][2], now) for pid in ids], dtype=np.float64),
+            position=np.array([rows[pid][1] for pid in ids], dtype=np.int64),
+            article=articles,
             article_lexical=article_lexical,
         )
-        return Candidates(tuple(passages), features, dense, lexical)
+        return Candidates(tuple(ids), features, dense, lexical)
 
     def search(
         self,
@@ -182,31 +182,39 @@ class Retriever:
         # Some candidates may be filtered out by date: gather three times as many.
         want = 3 * (s.candidates if mode == "hybrid" else k)
         found = self.candidates(query, now=now, want=want, mode=mode, since=since, vector=vector)
-        if not found.passages:
+        if not found.ids:
             return []
         features = found.features
         if mode == "dense":
-            scores = np.array([found.dense.get(p.id, -1.0) for p in found.passages])
+            scores = np.array([found.dense.get(pid, -1.0) for pid in found.ids])
         elif mode == "lexical":
             scores = features.lexical
         else:
             scores = fuse(features, s, time_sensitive=query.time_sensitive)
-        ids = np.array([p.id for p in found.passages], dtype=np.int64)
+        ids = np.array(found.ids, dtype=np.int64)
         per_article = s.per_article if mode == "hybrid" else 0
         ranked = rank(ids, scores, features.article, per_article)
-        by_id = {p.id: (p, float(score)) for p, score in zip(found.passages, scores, strict=True)}
+        keep = max(k, 1) * 3 if mode == "hybrid" else k
+        rerank_settings = s.rerank if mode == "hybrid" else None
+        reach = max(keep, rerank_settings.top) if rerank_settings else keep
+        # Text only for the hits returned and those the reranker reorders (a passage
+        # deleted since the candidates were read is left out): 30 rows, not ~300.
+        shown = ranked[:reach]
+        passages = self.store.passages(shown)
+        score_of = dict(zip(found.ids, scores.tolist(), strict=True))
         hits = [
             Hit(
-                passage=by_id[pid][0],
-                score=by_id[pid][1],
+                passage=passages[pid],
+                score=score_of[pid],
                 dense=found.dense.get(pid, 0.0),
                 lexical=found.lexical.get(pid, 0.0),
             )
-            for pid in ranked
+            for pid in shown
+            if pid in passages
         ]
-        if mode == "hybrid" and s.rerank is not None:
-            hits = rerank(query, hits, s.rerank)
-        return hits[: max(k, 1) * 3] if mode == "hybrid" else hits[:k]
+        if rerank_settings is not None:
+            hits = rerank(query, hits, rerank_settings)
+        return hits[:keep]
 
     def term_weights(self, query: Query) -> dict[str, float]:
         """Inverse document frequency of each query term over the passages: rare words
@@ -217,12 +225,14 @@ class Retriever:
         """The whole text of an article, title first ("" when it is gone)."""
         return self.store.article_text(article_id)
 
-    def _visible(self, passage: Passage, now: date, since: str) -> bool:
+    def _visible(self, row: tuple[int, int, str, str], now: date, since: str) -> bool:
+        """Whether a passage (its `ranking_rows` row) counts at `now` and since `since`."""
+        published, ingested = row[2], row[3]
         # An undated article counts in a "last N days" window from the day it was read.
-        if since and (passage.published or passage.ingested) < since:
+        if since and (published or ingested) < since:
             return False
-        if passage.published:
-            day = to_date(passage.published)
+        if published:
+            day = to_date(published)
             if day and (day - now).days > self.settings.future_grace_days:
                 return False
         return True

@@ -145,13 +145,14 @@ class LexicalReads:
         # float sum is FTS5's own; a row a phrase misses adds nothing, as there.
         for phrase in (*rare, *common):
             held = postings[phrase]
-            at = np.searchsorted(ids, held.ids)
-            inside = at < len(ids)
-            inside[inside] = ids[at[inside]] == held.ids[inside]
+            # The candidates' places in the phrase's postings (a common phrase's are
+            # many times longer than the candidates).
+            at = np.minimum(np.searchsorted(held.ids, ids), max(len(held) - 1, 0))
+            found = held.ids[at] == ids if len(held) else np.zeros(len(ids), dtype=bool)
             terms = bm25_terms(
-                held.take(inside), idf(rows_total, counts[phrase]), avgdl, title_weight
+                held.take(at[found]), idf(rows_total, counts[phrase]), avgdl, title_weight
             )
-            scores[at[inside]] += terms
+            scores[found] += terms
         order = np.lexsort((ids, -scores))  # best first, ties by id
         if limit >= 0:
             order = order[:limit]

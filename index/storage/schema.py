@@ -11,7 +11,7 @@ import sqlite3
 
 import numpy as np
 
-from index.storage.postings import EPOCH, write_postings
+from index.storage.postings import write_postings
 
 SCHEMA_VERSION = 8
 
@@ -234,18 +234,19 @@ def _migrate_7(db: sqlite3.Connection) -> None:
 
 def _migrate_8(db: sqlite3.Connection) -> None:
     """The passages' own postings (storage.postings): bm25 without FTS5 scoring each
-    matching row. Built here from every stored passage, an epoch at a time (each row is
-    then written once: 100k passages in ~25 s)."""
+    matching row. Built here from every stored passage, 16,384 at a time (100k
+    passages in ~25 s, 1M in ~4.5 minutes)."""
     db.execute(
         "CREATE TABLE passage_postings (token TEXT NOT NULL, epoch INTEGER NOT NULL,"
         " rows INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (token, epoch))"
         " WITHOUT ROWID"
     )
     last = db.execute("SELECT MAX(id) FROM passages").fetchone()[0] or 0
-    for epoch in range(last // EPOCH + 1):
+    step = 16384  # passages tokenized at once (~1.3M token rows in memory)
+    for start in range(0, last + 1, step):
         rows = db.execute(
             "SELECT id, text, title FROM passage_search_text WHERE id >= ? AND id < ?",
-            (epoch * EPOCH, (epoch + 1) * EPOCH),
+            (start, start + step),
         ).fetchall()
         write_postings(db, rows)
 

@@ -47,16 +47,18 @@ TRAIN_SAMPLE = 100_000  # vectors k-means trains on, at most
 POINTS_PER_LIST = 39  # the fewest training vectors a list that FAISS's k-means accepts
 
 
+FAISS_THREADS = faiss.omp_get_max_threads()  # OpenMP's default: one a core
+
+
 @contextmanager
 def faiss_threads(count: int) -> Iterator[None]:
-    """FAISS searches made by this thread inside the block use `count` OpenMP threads
-    (the setting is per calling thread, so other threads keep theirs)."""
-    before = faiss.omp_get_max_threads()
+    """FAISS searches made by this thread inside the block use `count` OpenMP threads,
+    and the default after it (the setting is per calling thread: others keep theirs)."""
     faiss.omp_set_num_threads(count)
     try:
         yield
     finally:
-        faiss.omp_set_num_threads(before)
+        faiss.omp_set_num_threads(FAISS_THREADS)
 
 
 def lists_for(size: int, sample: int | None = None) -> int:

@@ -177,21 +177,23 @@ def test_candidates_hold_dense_and_lexical_matches_with_their_features(hash_inde
     )
     retriever = hash_index.retriever(SearchSettings())
     found = retriever.candidates(parse_query("volcano ash"), now=NOW, want=20)
-    by_url = {p.url: i for i, p in enumerate(found.passages)}
+    passages = retriever.store.passages(found.ids)
+    by_url = {passages[pid].url: i for i, pid in enumerate(found.ids)}
     assert "https://v.t/3" not in by_url  # dated after now: not yet written
     first, second = by_url["https://v.t/1"], by_url["https://v.t/2"]
     features = found.features
-    assert len(features) == len(found.passages)
+    assert len(features) == len(found.ids)
     assert features.age_days[first] == 2.0
     assert features.age_days[second] == float("inf")  # undated
     assert features.lexical[second] > features.lexical[first] > 0  # two words against one
-    assert set(found.lexical) == {found.passages[first].id, found.passages[second].id}
+    assert set(found.lexical) == {found.ids[first], found.ids[second]}
     # In hybrid mode every candidate has a cosine, bm25 matches included.
-    assert set(found.dense) >= {p.id for p in found.passages}
+    assert set(found.dense) >= set(found.ids)
     lexical_only = retriever.candidates(
         parse_query("volcano ash"), now=NOW, want=20, mode="lexical"
     )
-    assert {p.url for p in lexical_only.passages} == {"https://v.t/1", "https://v.t/2"}
+    found_urls = {p.url for p in retriever.store.passages(lexical_only.ids).values()}
+    assert found_urls == {"https://v.t/1", "https://v.t/2"}
     assert lexical_only.dense == {}
 
 
@@ -264,6 +266,6 @@ def test_bm25_beside_the_embedding_and_dense_search_finds_what_it_finds_in_turn(
     monkeypatch.setattr(type(retriever.store), "writing", lambda self: True)
     in_turn = retriever.candidates(parse_query("volcano ash"), now=NOW, want=20)
     assert threads[0].startswith("bm25-side") and threads[1] == threading.current_thread().name
-    assert [p.id for p in beside.passages] == [p.id for p in in_turn.passages]
+    assert beside.ids == in_turn.ids
     assert beside.dense == in_turn.dense and beside.lexical == in_turn.lexical
     assert beside.lexical and side_pool("bm25-side") is side_pool("bm25-side")
