@@ -106,7 +106,11 @@ class LexicalReads:
             if table == "passages_fts" and not db.in_transaction:
                 # A writer's own transaction sees its rows in FTS5 only: postings are
                 # written at commit (Store's transaction).
-                own = self._own_bm25(db, title_weight, phrases, limit)
+                db.execute("BEGIN")  # totals and postings of one commit
+                try:
+                    own = self._own_bm25(db, title_weight, phrases, limit)
+                finally:
+                    db.execute("COMMIT")
                 if own is not None:
                     return own
             if len(phrases) == 1:
