@@ -197,10 +197,13 @@ class Retriever:
         keep = max(k, 1) * 3 if mode == "hybrid" else k
         rerank_settings = s.rerank if mode == "hybrid" else None
         reach = max(keep, rerank_settings.top) if rerank_settings else keep
-        # Text only for the hits returned and those the reranker reorders (a passage
-        # deleted since the candidates were read is left out): 30 rows, not ~300.
-        shown = ranked[:reach]
-        passages = self.store.passages(shown)
+        # Text only for the hits returned and those the reranker reorders: 30 rows, not
+        # ~300. A passage deleted since the candidates were read gives its place to the
+        # next ones.
+        passages = self.store.passages(ranked[:reach])
+        if len(passages) < min(reach, len(ranked)):
+            passages.update(self.store.passages(ranked[reach:]))
+        shown = [pid for pid in ranked if pid in passages][:reach]
         score_of = dict(zip(found.ids, scores.tolist(), strict=True))
         hits = [
             Hit(

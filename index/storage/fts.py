@@ -127,7 +127,8 @@ class LexicalReads:
     ) -> dict[int, float] | None:
         """`_bm25` of passages_fts from the postings of storage.postings: the same rows,
         scores and order, without FTS5 scoring each row. None when a phrase is several
-        tokens (FTS5 matches them as adjacent; postings keep no positions)."""
+        tokens (FTS5 matches them as adjacent; postings keep no positions) or a posting
+        holds a capped count or length."""
         tokens = {p: phrase_tokens(p[1:-1]) for p in phrases}
         if any(len(t) > 1 for t in tokens.values()):
             return None
@@ -137,6 +138,8 @@ class LexicalReads:
         postings: dict[str, Postings] = {
             p: read_postings(db, tokens[p][0]) if tokens[p] else EMPTY for p in phrases
         }
+        if any(held.clipped() for held in postings.values()):
+            return None  # a passage of 255 repeats or 65,535 tokens: FTS5 scores it
         counts = {p: len(held) for p, held in postings.items()}  # FTS5's rows matching p
         rare = [p for p in phrases if counts[p] <= self.common_rows] if len(phrases) > 1 else []
         if not rare:

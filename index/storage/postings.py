@@ -40,7 +40,8 @@ TOKENIZE = "porter unicode61 remove_diacritics 2"
 EPOCH = 65536
 K1, B = 1.2, 0.75  # fts5_aux.c's bm25 constants
 # Counts and lengths are stored in 8 and 16 bits: only a passage that repeats one word
-# more than 255 times (or with a title, is over 65,535 tokens long) is clipped.
+# 255 times or more (or with its title, is 65,535 tokens long or more) reaches the cap,
+# and a question whose postings hold a capped value is scored by FTS5 (`clipped`).
 COUNT_MAX, LENGTH_MAX = 255, 65535
 
 
@@ -56,6 +57,15 @@ class Postings:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def clipped(self) -> bool:
+        """Whether a count or a length may have been capped (then the scores would not
+        be FTS5's)."""
+        return bool(
+            (self.text == COUNT_MAX).any()
+            or (self.title == COUNT_MAX).any()
+            or (self.length == LENGTH_MAX).any()
+        )
 
     def take(self, keep: np.ndarray) -> Postings:
         return Postings(self.ids[keep], self.text[keep], self.title[keep], self.length[keep])
@@ -186,8 +196,10 @@ def write_postings(
     new = TOKENIZER.postings(added)
     gone = TOKENIZER.postings(removed)
     for token in sorted(new.keys() | gone.keys()):
-        fresh = new.get(token, EMPTY)
         dropped = gone.get(token, EMPTY).ids
+        fresh = new.get(token, EMPTY)
+        if len(dropped) and len(fresh):  # added and deleted before this commit
+            fresh = fresh.take(~np.isin(fresh.ids, dropped))
         epochs = np.union1d(fresh.ids // EPOCH, dropped // EPOCH)
         for epoch in epochs.tolist():
             row = db.execute(

@@ -269,3 +269,29 @@ def test_bm25_beside_the_embedding_and_dense_search_finds_what_it_finds_in_turn(
     assert beside.ids == in_turn.ids
     assert beside.dense == in_turn.dense and beside.lexical == in_turn.lexical
     assert beside.lexical and side_pool("bm25-side") is side_pool("bm25-side")
+
+
+def test_a_hit_deleted_while_it_is_ranked_gives_its_place_to_the_next(
+    hash_index, monkeypatch
+) -> None:
+    reports = [
+        _article(f"The volcano report number {i}.", "2022-06-14", url=f"https://v.t/{i}")
+        for i in range(8)
+    ]
+    hash_index.ingest_articles(reports)
+    retriever = hash_index.retriever(SearchSettings())
+    query = parse_query("volcano report")
+    before = [h.passage.id for h in retriever.search(query, now=NOW, k=2)]  # 6 hits
+    longer = [h.passage.id for h in retriever.search(query, now=NOW, k=3)]  # 9 hits
+    assert len(before) == 6 and longer[:6] == before
+    store = type(retriever.store)
+    read = store.passages
+
+    def top_deleted_meanwhile(self, ids):
+        found = read(self, ids)
+        found.pop(before[0], None)  # deleted between ranking and reading
+        return found
+
+    monkeypatch.setattr(store, "passages", top_deleted_meanwhile)
+    after = [h.passage.id for h in retriever.search(query, now=NOW, k=2)]
+    assert after == [pid for pid in longer if pid != before[0]][:6]

@@ -178,3 +178,22 @@ def test_encoding_round_trips_an_epoch_and_clips_counts() -> None:
         assert np.array_equal(a, b)
     made = TOKENIZER.postings([(5, " ".join(["spam"] * 300), "spam")])["spam"]
     assert (int(made.text[0]), int(made.title[0]), int(made.length[0])) == (255, 1, 301)
+
+
+def test_a_passage_past_the_caps_is_scored_by_fts5(store) -> None:
+    _add_text(store, "spam", " ".join(["zeta"] * 300) + " council", title="zeta " * 3)
+    assert store.lexical(["zeta"]) == _fts5(store, ["zeta"])  # 300 repeats: FTS5's score
+    assert store.lexical(["zeta", "council"]) == _fts5(store, ["zeta", "council"])
+
+
+def test_a_passage_added_and_deleted_in_one_transaction_leaves_no_postings(tmp_path) -> None:
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        passage = NewPassage(0, "ephemeral words", np.ones(4, dtype=np.float32) / 2)
+        with store.transaction():
+            store.add_article(Article(title="t", text="e", source="Wire"), "e", "he", [passage])
+            store.delete_article(1)
+        store.check_full_text()
+        assert store.lexical(["ephemeral"]) == {}
+    finally:
+        store.close()
