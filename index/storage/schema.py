@@ -238,8 +238,9 @@ def _migrate_8(db: sqlite3.Connection) -> None:
     passages in ~25 s, 1M in ~4.5 minutes)."""
     db.execute(
         "CREATE TABLE passage_postings (token TEXT NOT NULL, epoch INTEGER NOT NULL,"
-        " rows INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (token, epoch))"
-        " WITHOUT ROWID"
+        " part INTEGER NOT NULL, rows INTEGER NOT NULL, last INTEGER NOT NULL,"
+        " data BLOB NOT NULL,"
+        " PRIMARY KEY (token, epoch, part)) WITHOUT ROWID"
     )
     last = db.execute("SELECT MAX(id) FROM passages").fetchone()[0] or 0
     step = 16384  # passages tokenized at once (~1.3M token rows in memory)

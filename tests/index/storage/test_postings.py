@@ -169,13 +169,14 @@ def test_encoding_round_trips_an_epoch_and_clips_counts() -> None:
         np.array([0, 1, 0, 3], dtype=np.uint8),
         np.array([10, 3, 65535, 7], dtype=np.uint16),
     )
-    back = decode(encode(held, epoch), epoch)
-    for a, b in zip(
-        (back.ids, back.text, back.title, back.length),
-        (ids, held.text, held.title, held.length),
-        strict=True,
-    ):
-        assert np.array_equal(a, b)
+    for packed in (False, True):
+        back = decode(encode(held, epoch, packed=packed), epoch)
+        for a, b in zip(
+            (back.ids, back.text, back.title, back.length),
+            (ids, held.text, held.title, held.length),
+            strict=True,
+        ):
+            assert np.array_equal(a, b)
     made = TOKENIZER.postings([(5, " ".join(["spam"] * 300), "spam")])["spam"]
     assert (int(made.text[0]), int(made.title[0]), int(made.length[0])) == (255, 1, 301)
 
@@ -195,5 +196,39 @@ def test_a_passage_added_and_deleted_in_one_transaction_leaves_no_postings(tmp_p
             store.delete_article(1)
         store.check_full_text()
         assert store.lexical(["ephemeral"]) == {}
+    finally:
+        store.close()
+
+
+def test_commits_extend_a_raw_tail_and_merge_sealed_parts_by_tier(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(postings, "TAIL", 2)  # "council": sealed every 2, merged by 4
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        rng = random.Random(5)
+        for number in range(60):  # one commit each
+            _add(store, rng, f"a{number}")
+            store.check_full_text()
+        with store._read() as db:
+            parts = db.execute(
+                "SELECT rows, substr(data, 1, 1) FROM passage_postings"
+                " WHERE token = 'council' ORDER BY epoch, part"
+            ).fetchall()
+        kinds = [kind for _, kind in parts]
+        assert postings.RAW not in kinds[:-1]  # only the last part may be raw
+        if kinds[-1] == postings.RAW:
+            assert parts[-1][0] < 2
+        levels = [postings._level(rows) for rows, kind in parts if kind == postings.PACKED]
+        assert max(levels) >= 2  # merged twice over
+        assert all(levels.count(level) < 4 for level in set(levels))  # tiers kept small
+        with store.transaction():  # deletions rewrite the parts they touch
+            for article_id in (1, 4, 9, 20, 33):
+                store.delete_article(article_id)
+        store.check_full_text()
+        rng = random.Random(6)
+        for number in range(5):  # and appends go on after a rewrite
+            _add(store, rng, f"b{number}")
+        store.check_full_text()
+        for terms in _questions(9):
+            assert store.lexical(terms) == _fts5(store, terms)
     finally:
         store.close()
