@@ -21,6 +21,7 @@ from index.search.fusion import Features, SearchSettings, fuse, rank
 from index.search.query import Query
 from index.search.rerank import rerank
 from index.side_threads import side_pool
+from index.storage.passage_rows import RankingRow
 from index.storage.store import Store
 from index.storage.vector_index import VectorIndex, faiss_threads
 from index.text.dates import to_date
@@ -118,6 +119,7 @@ class Retriever:
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
         best_lexical: list[int] = []
+        rows: dict[int, RankingRow] = {}
         pending: Future[dict[int, float]] | None = None
         if mode == "hybrid" and not self.store.writing():
             # SQLite, the model and FAISS all work outside the GIL: bm25 runs on the
@@ -134,6 +136,7 @@ class Retriever:
                 beside = pending is not None and not pending.done()
                 with faiss_threads(1) if beside else nullcontext():
                     dense = dict(self.vectors.search(vector, want))
+                rows = self.store.ranking_rows(dense)  # while bm25 may still run
         finally:
             if pending is not None:
                 lexical = pending.result()
@@ -142,14 +145,17 @@ class Retriever:
                 lexical = self.store.lexical(query.terms)
             best_lexical = list(islice(lexical, want))  # best first, ties by id
         gathered = list(dict.fromkeys([*dense, *best_lexical]))
-        rows = self.store.ranking_rows(gathered)
-        ids = [pid for pid in gathered if pid in rows and self._visible(rows[pid], now, since)]
+        others = [pid for pid in best_lexical if pid not in dense]
         if mode == "hybrid" and vector is not None:
-            missing = [pid for pid in ids if pid not in dense]
-            stored, matrix = self.store.vector_matrix(missing)
+            # bm25's own candidates need a cosine too: their rows and vectors in one read.
+            more, stored, matrix = self.store.ranking_rows_and_vectors(others)
+            rows.update(more)
             if len(stored):
                 cosines = matrix @ np.asarray(vector, dtype=np.float32)
                 dense.update(zip(stored.tolist(), cosines.tolist(), strict=True))
+        else:
+            rows.update(self.store.ranking_rows(others))
+        ids = [pid for pid in gathered if pid in rows and self._visible(rows[pid], now, since)]
         articles = np.array([rows[pid][0] for pid in ids], dtype=np.int64)
         article_lexical = None
         if mode == "hybrid" and self.settings.article_weight:
@@ -228,7 +234,7 @@ class Retriever:
         """The whole text of an article, title first ("" when it is gone)."""
         return self.store.article_text(article_id)
 
-    def _visible(self, row: tuple[int, int, str, str], now: date, since: str) -> bool:
+    def _visible(self, row: RankingRow, now: date, since: str) -> bool:
         """Whether a passage (its `ranking_rows` row) counts at `now` and since `since`."""
         published, ingested = row[2], row[3]
         # An undated article counts in a "last N days" window from the day it was read.

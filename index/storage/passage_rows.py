@@ -8,7 +8,13 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 
+import numpy as np
+
 from index.records import Passage
+from index.storage.vector_rows import decode_vectors
+
+# (article id, position, published, day read): what ranking needs of a passage.
+RankingRow = tuple[int, int, str, str]
 
 PASSAGE_SELECT = """
     SELECT p.id, p.article_id, p.position, p.text, a.title, a.source, a.url, a.published,
@@ -35,23 +41,42 @@ class PassageRows:
                     out[row[0]] = Passage(*row)
         return out
 
-    def ranking_rows(self, ids: Iterable[int]) -> dict[int, tuple[int, int, str, str]]:
+    def ranking_rows(self, ids: Iterable[int]) -> dict[int, RankingRow]:
         """(article id, position, published, day read) of the passages with these ids:
         what ranking needs, without their text (missing ids are left out)."""
+        return self._ranking_rows(ids, with_vectors=False)[0]
+
+    def ranking_rows_and_vectors(
+        self, ids: Iterable[int]
+    ) -> tuple[dict[int, RankingRow], np.ndarray, np.ndarray]:
+        """`ranking_rows` of these passages and, in one read, (their ids in the order of
+        `ids`, their stored vectors as one matrix)."""
+        rows, blobs = self._ranking_rows(ids, with_vectors=True)
+        found = [pid for pid in ids if pid in blobs]
+        matrix = decode_vectors([blobs[pid] for pid in found])
+        return rows, np.array(found, dtype=np.int64), matrix
+
+    def _ranking_rows(
+        self, ids: Iterable[int], *, with_vectors: bool
+    ) -> tuple[dict[int, RankingRow], dict[int, bytes]]:
         ids = list(ids)
-        out: dict[int, tuple[int, int, str, str]] = {}
+        rows: dict[int, RankingRow] = {}
+        blobs: dict[int, bytes] = {}
+        vector = ", p.vector" if with_vectors else ""
         with self._read() as db:
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
                 marks = ",".join("?" * len(part))
                 sql = (
                     "SELECT p.id, p.article_id, p.position, a.published,"
-                    " substr(a.ingested_at, 1, 10) FROM passages p"
+                    f" substr(a.ingested_at, 1, 10){vector} FROM passages p"
                     f" JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})"
                 )
                 for row in db.execute(sql, part):
-                    out[row[0]] = row[1:]
-        return out
+                    rows[row[0]] = row[1:5]
+                    if with_vectors:
+                        blobs[row[0]] = row[5]
+        return rows, blobs
 
     def lead_passages(self, article_ids: Iterable[int]) -> dict[int, Passage]:
         """The opening passage (position 0) of each of these articles, by article id."""
