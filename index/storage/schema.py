@@ -11,7 +11,7 @@ import sqlite3
 
 import numpy as np
 
-from index.storage.postings import write_postings
+from index.storage.posting_writes import write_postings
 
 SCHEMA_VERSION = 8
 

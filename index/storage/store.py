@@ -29,7 +29,7 @@ from index.errors import StoreError
 from index.records import Article, Stats
 from index.storage.fts import LexicalReads
 from index.storage.passage_rows import PassageRows
-from index.storage.postings import postings_mismatch, write_postings
+from index.storage.posting_writes import postings_mismatch, write_postings
 from index.storage.readers import READERS, Readers
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage.story_rows import StoryRows

@@ -11,8 +11,9 @@ import pytest
 
 from index.errors import StoreError
 from index.records import Article
-from index.storage import postings
-from index.storage.postings import TOKENIZER, decode, encode, phrase_tokens, postings_mismatch
+from index.storage import posting_writes, postings
+from index.storage.posting_writes import postings_mismatch
+from index.storage.postings import TOKENIZER, decode, encode, phrase_tokens
 from index.storage.store import NewPassage, Store
 
 # Words of very different frequencies: a few in most passages, most in a handful.
@@ -201,7 +202,7 @@ def test_a_passage_added_and_deleted_in_one_transaction_leaves_no_postings(tmp_p
 
 
 def test_commits_extend_a_raw_tail_and_merge_sealed_parts_by_tier(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(postings, "TAIL", 2)  # "council": sealed every 2, merged by 4
+    monkeypatch.setattr(posting_writes, "TAIL", 2)  # "council": sealed every 2, merged by 4
     store = Store(tmp_path / "news.sqlite3")
     try:
         rng = random.Random(5)
@@ -217,7 +218,7 @@ def test_commits_extend_a_raw_tail_and_merge_sealed_parts_by_tier(tmp_path, monk
         assert postings.RAW not in kinds[:-1]  # only the last part may be raw
         if kinds[-1] == postings.RAW:
             assert parts[-1][0] < 2
-        levels = [postings._level(rows) for rows, kind in parts if kind == postings.PACKED]
+        levels = [posting_writes._level(rows) for rows, kind in parts if kind == postings.PACKED]
         assert max(levels) >= 2  # merged twice over
         assert all(levels.count(level) < 4 for level in set(levels))  # tiers kept small
         with store.transaction():  # deletions rewrite the parts they touch

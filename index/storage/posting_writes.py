@@ -1,0 +1,196 @@
+"""Writing the passages' own postings (storage.postings), in the transaction that
+writes the passages, and checking them against the stored passages.
+
+A token's postings in an epoch are parts, ids ascending: the last one raw (6 bytes a
+posting) while it holds fewer than TAIL, which each commit extends at the cost of a
+copy; the others zlib-compressed (~3 bytes a posting), merged FANOUT at a time once
+FANOUT of a size have gathered (an LSM tree per token and epoch: each posting is
+compressed about log4(postings / TAIL) times, and a token reads few parts). Rewriting
+the whole growing row at every commit instead cost the ingest 2.7 ms a passage at 10k
+passages and 4.7 ms at 1M; a raw tail of 4,096 made the index 5 % larger.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+import numpy as np
+
+from index.storage.postings import (
+    EMPTY,
+    EPOCH,
+    PACKED,
+    RAW,
+    TOKENIZER,
+    Postings,
+    concat,
+    decode,
+    encode,
+)
+
+TAIL = 256
+FANOUT = 4
+
+Part = tuple[str, int, int, int, int, bytes]  # token, epoch, part, rows, last id, data
+
+
+def write_postings(
+    db: sqlite3.Connection,
+    added: Sequence[tuple[int, str, str]],
+    removed: Sequence[tuple[int, str, str]] = (),
+) -> None:
+    """Add the postings of the `added` (passage id, text, title) rows and drop those of
+    the `removed` ones (their text and title as indexed), inside the caller's
+    transaction."""
+    new = TOKENIZER.postings(added)
+    gone = TOKENIZER.postings(removed)
+    writes: list[Part] = []
+    for token in sorted(new.keys() | gone.keys()):
+        dropped = gone.get(token, EMPTY).ids
+        fresh = new.get(token, EMPTY)
+        if len(dropped) and len(fresh):  # added and deleted before this commit
+            fresh = fresh.take(~np.isin(fresh.ids, dropped))
+        for epoch in np.union1d(fresh.ids // EPOCH, dropped // EPOCH).tolist():
+            part = fresh.take((fresh.ids // EPOCH) == epoch)
+            if len(dropped) or not _append(db, token, epoch, part, writes):
+                _rewrite(db, token, epoch, part, dropped, writes)
+    db.executemany(
+        "INSERT OR REPLACE INTO passage_postings(token, epoch, part, rows, last, data)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        writes,
+    )
+
+
+def _part(token: str, epoch: int, number: int, postings: Postings, *, packed: bool) -> Part:
+    last = int(postings.ids[-1])
+    return (token, epoch, number, len(postings), last, encode(postings, epoch, packed=packed))
+
+
+def _level(rows: int) -> int:
+    """A sealed part's tier: 0 below TAIL * FANOUT postings, then one a factor FANOUT."""
+    level = 0
+    while rows >= TAIL * FANOUT ** (level + 1):
+        level += 1
+    return level
+
+
+def _append(
+    db: sqlite3.Connection, token: str, epoch: int, fresh: Postings, writes: list[Part]
+) -> bool:
+    """Add `fresh` to the token's raw tail in the epoch, sealing it once it holds TAIL
+    and merging the last FANOUT sealed parts of one tier; False when an id of `fresh` is
+    not above those stored (then the epoch is rewritten)."""
+    parts = db.execute(
+        "SELECT part, rows, last, substr(data, 1, 1) FROM passage_postings"
+        " WHERE token = ? AND epoch = ? ORDER BY part",
+        (token, epoch),
+    ).fetchall()
+    if parts and max(last for _, _, last, _ in parts) >= int(fresh.ids[0]):
+        return False
+    tail, tail_number = EMPTY, None
+    number = parts[-1][0] + 1 if parts else 0
+    if parts and parts[-1][3] == RAW:
+        number = tail_number = parts[-1][0]
+        row = db.execute(
+            "SELECT data FROM passage_postings WHERE token = ? AND epoch = ? AND part = ?",
+            (token, epoch, number),
+        ).fetchone()
+        tail = decode(row[0], epoch)
+        parts.pop()
+    merged = concat([tail, fresh])
+    if len(merged) < TAIL:
+        writes.append(_part(token, epoch, number, merged, packed=False))
+        return True
+    # Sealed: merge it with the sealed parts before it while FANOUT of a tier end the list.
+    sealed = [(n, rows) for n, rows, _, kind in parts if kind == PACKED]
+    group = [merged]
+    level = _level(len(merged))
+    while len(sealed) >= FANOUT - 1 and all(
+        _level(rows) == level for _, rows in sealed[-(FANOUT - 1) :]
+    ):
+        take = sealed[-(FANOUT - 1) :]
+        del sealed[-(FANOUT - 1) :]
+        marks = ",".join("?" * len(take))
+        numbers = [n for n, _ in take]
+        rows = db.execute(
+            "SELECT data FROM passage_postings WHERE token = ? AND epoch = ?"
+            f" AND part IN ({marks}) ORDER BY part",
+            (token, epoch, *numbers),
+        ).fetchall()
+        db.execute(
+            f"DELETE FROM passage_postings WHERE token = ? AND epoch = ? AND part IN ({marks})",
+            (token, epoch, *numbers),
+        )
+        group = [concat([*(decode(r[0], epoch) for r in rows), *group])]
+        number = numbers[0]
+        level = _level(len(group[0]))
+    if tail_number is not None and tail_number != number:  # the tail went into a merge
+        db.execute(
+            "DELETE FROM passage_postings WHERE token = ? AND epoch = ? AND part = ?",
+            (token, epoch, tail_number),
+        )
+    writes.append(_part(token, epoch, number, group[0], packed=True))
+    return True
+
+
+def _rewrite(
+    db: sqlite3.Connection,
+    token: str,
+    epoch: int,
+    fresh: Postings,
+    dropped: np.ndarray,
+    writes: list[Part],
+) -> None:
+    """Rewrite the token's parts of the epoch without `dropped`, with `fresh`: one sealed
+    part and a raw tail under TAIL."""
+    rows = db.execute(
+        "SELECT data FROM passage_postings WHERE token = ? AND epoch = ? ORDER BY part",
+        (token, epoch),
+    ).fetchall()
+    held = concat([decode(r[0], epoch) for r in rows])
+    if len(dropped):
+        held = held.take(~np.isin(held.ids, dropped))
+    merged = concat([held, fresh])
+    merged = merged.take(np.argsort(merged.ids, kind="stable"))
+    db.execute("DELETE FROM passage_postings WHERE token = ? AND epoch = ?", (token, epoch))
+    body = len(merged) - len(merged) % TAIL
+    if body:
+        writes.append(_part(token, epoch, 0, merged.take(slice(0, body)), packed=True))
+    if body < len(merged):
+        tail = merged.take(slice(body, None))
+        writes.append(_part(token, epoch, 1 if body else 0, tail, packed=False))
+
+
+def postings_mismatch(db: sqlite3.Connection) -> str:
+    """The first token whose stored postings differ from those of the stored passages
+    ("" when every one agrees): a full check, an epoch at a time."""
+    last = db.execute("SELECT MAX(id) FROM passages").fetchone()[0] or 0
+    stored_epochs = {r[0] for r in db.execute("SELECT DISTINCT epoch FROM passage_postings")}
+    for epoch in sorted(set(range(last // EPOCH + 1)) | stored_epochs):
+        rows = db.execute(
+            "SELECT id, text, title FROM passage_search_text WHERE id >= ? AND id < ?",
+            (epoch * EPOCH, (epoch + 1) * EPOCH),
+        ).fetchall()
+        expected = TOKENIZER.postings(rows)
+        parts: dict[str, list[Postings]] = {}
+        for token, data in db.execute(
+            "SELECT token, data FROM passage_postings WHERE epoch = ? ORDER BY token, part",
+            (epoch,),
+        ):
+            parts.setdefault(token, []).append(decode(data, epoch))
+        stored = {token: concat(held) for token, held in parts.items()}
+        for token in sorted(expected.keys() ^ stored.keys()):
+            return f"token {token!r} (epoch {epoch}) is missing or left over"
+        for token, want in expected.items():
+            got = stored[token]
+            if any(
+                not np.array_equal(a, b)
+                for a, b in zip(
+                    (got.ids, got.text, got.title, got.length),
+                    (want.ids, want.text, want.title, want.length),
+                    strict=True,
+                )
+            ):
+                return f"token {token!r} (epoch {epoch}) has other postings"
+    return ""
