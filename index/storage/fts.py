@@ -135,9 +135,10 @@ class LexicalReads:
         rows_total, token_total = fts_totals(db)
         if not rows_total:
             return {}
+        held_by_token = {t[0]: read_postings(db, t[0]) for t in tokens.values() if t}
         postings: dict[str, Postings] = {
-            p: read_postings(db, tokens[p][0]) if tokens[p] else EMPTY for p in phrases
-        }
+            p: held_by_token[tokens[p][0]] if tokens[p] else EMPTY for p in phrases
+        }  # "talks" and "talk" are two phrases of one token, read once
         if any(held.clipped() for held in postings.values()):
             return None  # a passage of 255 repeats or 65,535 tokens: FTS5 scores it
         counts = {p: len(held) for p, held in postings.items()}  # FTS5's rows matching p
