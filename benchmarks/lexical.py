@@ -29,12 +29,11 @@ def _fts5_only(store: Store) -> Callable[[tuple[str, ...]], dict[int, float]]:
     """`store.lexical` as before the postings: FTS5 scores every matching row."""
 
     def lexical(terms: tuple[str, ...]) -> dict[int, float]:
-        own = Store._own_bm25
-        Store._own_bm25 = lambda self, *args: None  # type: ignore[method-assign]
+        store.use_postings = False
         try:
             return store.lexical(terms)
         finally:
-            Store._own_bm25 = own  # type: ignore[method-assign]
+            del store.use_postings  # the class's True again
 
     return lexical
 

@@ -60,6 +60,7 @@ class LexicalReads:
     """The full-text reads of `Store` (bm25 rankings, term statistics)."""
 
     common_rows = COMMON_ROWS
+    use_postings = True  # False: FTS5 scores every row (the path before migration 8)
     _counts: OrderedDict[tuple[str, str], int] | None = None
     _counts_generation = -1
     _counts_lock = threading.Lock()
@@ -103,7 +104,7 @@ class LexicalReads:
         if not phrases:
             return {}
         with self._read() as db:
-            if table == "passages_fts" and not db.in_transaction:
+            if table == "passages_fts" and self.use_postings and not db.in_transaction:
                 # A writer's own transaction sees its rows in FTS5 only: postings are
                 # written at commit (Store's transaction).
                 db.execute("BEGIN")  # totals and postings of one commit

@@ -15,9 +15,8 @@ compares them with FTS5 over random corpora.
 Rows of `passage_postings`: (token, epoch, part) -> postings of the passages with
 `id // EPOCH == epoch` that hold the token, as column arrays (`encode`): a raw tail
 that commits extend and compressed parts merged as they gather
-(storage.posting_writes). A commit
-rewrites the rows of the tokens its passages hold, in the same transaction as the
-passages themselves, so a crash leaves both or neither.
+(storage.posting_writes), in the same transaction as the passages themselves, so a
+crash leaves both or neither.
 """
 
 from __future__ import annotations
@@ -34,11 +33,10 @@ import numpy as np
 
 # The tokenizer of passages_fts (index.storage.schema): the tokens must be its tokens.
 TOKENIZE = "porter unicode61 remove_diacritics 2"
-# Passages per row of a token: a common token has one row per EPOCH passages (16 at
-# 1M), read in one range scan; a commit rewrites at most one partial row per token.
-# Each row is a zlib stream and a few numpy arrays: at 1M passages a question read 362
-# rows with 16,384 passages an epoch, 18.7 ms of its bm25 in decoding them. At most
-# 65,536: ids are stored as 16-bit gaps within an epoch.
+# Passages an epoch: a token's parts cover one epoch each (a common token has 16 epochs
+# at 1M), read in one range scan. Each part is decoded on its own: at 1M passages a
+# question read 362 rows with 16,384 passages an epoch, 18.7 ms of its bm25 in decoding
+# them. At most 65,536: ids are stored as 16-bit gaps within an epoch.
 EPOCH = 65536
 RAW, PACKED = b"\x00", b"\x01"  # a part's first byte: its format
 K1, B = 1.2, 0.75  # fts5_aux.c's bm25 constants
@@ -123,7 +121,7 @@ def concat(parts: Sequence[Postings]) -> Postings:
 
 class Tokenizer:
     """FTS5's tokenizer with the index's settings, run on an in-memory FTS5 table:
-    what passages_fts makes of a passage (`postings`) or of a query phrase (`phrase`)."""
+    what passages_fts makes of passages (`postings`) or of a query phrase (`tokens`)."""
 
     def __init__(self) -> None:
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
