@@ -219,7 +219,6 @@ class Retriever:
                 lexical=found.lexical.get(pid, 0.0),
             )
             for pid in shown
-            if pid in passages
         ]
         if rerank_settings is not None:
             hits = rerank(query, hits, rerank_settings)

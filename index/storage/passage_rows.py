@@ -51,6 +51,7 @@ class PassageRows:
     ) -> tuple[dict[int, RankingRow], np.ndarray, np.ndarray]:
         """`ranking_rows` of these passages and, in one read, (their ids in the order of
         `ids`, their stored vectors as one matrix)."""
+        ids = list(ids)
         rows, blobs = self._ranking_rows(ids, with_vectors=True)
         found = [pid for pid in ids if pid in blobs]
         matrix = decode_vectors([blobs[pid] for pid in found])
