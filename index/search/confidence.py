@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from index.search.query import Query
-from index.text.words import question_terms
+from index.text.words import TermLookup
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,11 @@ def coverage(query: Query, text: str, weights: Mapping[str, float] | None = None
     """
     if not query.terms:
         return 0.0
-    words = set(question_terms(text))
-    stems = {w[:5] for w in words if len(w) >= 5}
+    words = TermLookup(text)  # a whole article is not tokenized for a few terms
     total = found = 0.0
     for term in query.terms:
         weight = weights.get(term, 1.0) if weights else 1.0
         total += weight
-        if term in words or (len(term) >= 5 and term[:5] in stems):
+        if words.holds(term) or (len(term) >= 5 and words.holds_prefix(term[:5])):
             found += weight
     return found / total if total else 0.0

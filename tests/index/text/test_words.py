@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.text.words import (
     FUNCTION_WORDS,
     QUESTION_STOPWORDS,
     STOPWORDS,
+    TermLookup,
     content_stems,
     normalized,
     question_terms,
@@ -71,3 +74,36 @@ def test_content_stems_drop_stopwords_and_stem() -> None:
 def test_normalized_folds_case_unicode_and_punctuation() -> None:
     assert normalized("  “Squid Game” — Season\u00a02!  ") == "squid game season 2"
     assert normalized("ﬁve Ｕ.S. troops") == "five u s troops"
+
+
+# -- TermLookup: the words of a text, found where they occur -------------------------
+_LOOKUP_ALPHABET = "ab'’ _-.é1É\nİ"  # letters, apostrophes, digits, an underscore, accents
+
+
+def _reference_terms(text: str) -> set[str]:
+    return set(question_terms(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=_LOOKUP_ALPHABET, max_size=60),
+    st.lists(st.text(alphabet="ab'é1É_", min_size=1, max_size=6), max_size=6),
+)
+def test_term_lookup_reads_the_words_question_terms_reads(text: str, probes: list[str]) -> None:
+    words = _reference_terms(text)
+    lookup = TermLookup(text)
+    for word in [*words, *probes]:
+        assert lookup.holds(word) == (word in words), (text, word)
+        prefix = word[:5]
+        expected = any(len(w) >= 5 and w.startswith(prefix) for w in words)
+        assert lookup.holds_prefix(prefix) == expected, (text, prefix)
+
+
+def test_term_lookup_on_news_text() -> None:
+    text = "Trump's talks with Putin's envoy; don't-stop 2025 O’Brien elections_day."
+    lookup = TermLookup(text)
+    assert lookup.holds("trump") and lookup.holds("putin") and lookup.holds("o'brien")
+    assert lookup.holds("2025") and not lookup.holds("don't")  # a stopword is no term
+    assert lookup.holds("day")  # an underscore parts words, as in question_terms
+    assert not lookup.holds("trump's") and not lookup.holds("talk")
+    assert lookup.holds_prefix("elect") and not lookup.holds_prefix("envoi")
