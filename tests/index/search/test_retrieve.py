@@ -4,14 +4,18 @@ dates, time words, duplicates."""
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.records import Article, Hit, Passage
 from index.search.fusion import SearchSettings
 from index.search.query import parse_query
 from index.search.retrieve import Retriever, collapse_duplicates
+from index.text.words import normalized
 
 NOW = date(2022, 6, 16)
 FILLER = (
@@ -131,6 +135,47 @@ def test_syndicated_copies_collapse_into_the_best_listing_the_other_outlets() ->
     collapsed = collapse_duplicates(hits)
     assert [h.passage.id for h in collapsed] == [1, 2]
     assert collapsed[0].also_in == ("abcnews.com",)
+
+
+def _collapse_pairwise(hits: list[Hit], threshold: float = 0.7) -> list[Hit]:
+    """The definition, on `normalized` words: each hit against every kept one."""
+
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        found = normalized(text).split()
+        return set(zip(found, found[1:], found[2:], strict=False)) or {tuple(found)}
+
+    kept: list[tuple[Hit, set[tuple[str, ...]]]] = []
+    for hit in hits:
+        mine = shingles(hit.passage.text)
+        for i, (other, theirs) in enumerate(kept):
+            if len(mine & theirs) / min(len(mine), len(theirs)) >= threshold:
+                source = hit.passage.source
+                if source and source != other.passage.source and source not in other.also_in:
+                    kept[i] = (replace(other, also_in=(*other.also_in, source)), theirs)
+                break
+        else:
+            kept.append((hit, mine))
+    return [hit for hit, _ in kept]
+
+
+_DRAWN_WORDS = ["the", "Storm", "hit", "ﬁre", "fire", "on", "2.5", "—"]  # a ligature, a dash
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_DRAWN_WORDS), max_size=14),
+            st.sampled_from(["a.test", "b.test", "c.test", ""]),
+        ),
+        max_size=12,
+    )
+)
+def test_collapse_keeps_what_comparing_every_pair_keeps(
+    drawn: list[tuple[list[str], str]],
+) -> None:
+    hits = [_hit(i + 1, " ".join(words), source) for i, (words, source) in enumerate(drawn)]
+    assert collapse_duplicates(hits) == _collapse_pairwise(hits)
 
 
 def test_duplicates_collapse_through_the_engine(hash_index) -> None:
