@@ -154,14 +154,20 @@ class LexicalReads:
         # float sum is FTS5's own; a row a phrase misses adds nothing, as there.
         for phrase in (*rare, *common):
             held = postings[phrase]
-            # The candidates' places in the phrase's postings (a common phrase's are
-            # many times longer than the candidates).
-            at = np.minimum(np.searchsorted(held.ids, ids), max(len(held) - 1, 0))
-            found = held.ids[at] == ids if len(held) else np.zeros(len(ids), dtype=bool)
-            terms = bm25_terms(
-                held.take(at[found]), idf(rows_total, counts[phrase]), avgdl, title_weight
-            )
-            scores[found] += terms
+            if not len(held) or not len(ids):
+                continue
+            # Binary searches of the shorter list in the longer: a rare phrase's postings
+            # among the candidates, the candidates among a common phrase's (at 100k
+            # passages, the slowest questions' bm25 8.3 -> 6.6 ms with rows_of's merge).
+            if len(held) <= len(ids):
+                at = np.minimum(np.searchsorted(ids, held.ids), len(ids) - 1)
+                mine = ids[at] == held.ids
+                into, held = at[mine], held.take(mine)
+            else:
+                at = np.minimum(np.searchsorted(held.ids, ids), len(held) - 1)
+                into = held.ids[at] == ids
+                held = held.take(at[into])
+            scores[into] += bm25_terms(held, idf(rows_total, counts[phrase]), avgdl, title_weight)
         order = np.lexsort((ids, -scores))  # best first, ties by id
         if limit >= 0:
             order = order[:limit]
