@@ -24,7 +24,8 @@ from index.search.rerank import rerank
 from index.side_threads import side_pool
 from index.storage.passage_rows import RankingRow
 from index.storage.store import Store
-from index.storage.vector_index import VectorIndex, faiss_threads
+from index.storage.vector_index import faiss_threads
+from index.storage.vectors import SharedVectors
 from index.text.dates import to_date
 from index.text.words import words
 
@@ -98,7 +99,7 @@ class Retriever:
     """
 
     def __init__(
-        self, store: Store, vectors: VectorIndex, embedder: Embedder, settings: SearchSettings
+        self, store: Store, vectors: SharedVectors, embedder: Embedder, settings: SearchSettings
     ) -> None:
         self.store, self.vectors, self.embedder, self.settings = store, vectors, embedder, settings
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -153,8 +154,8 @@ class Retriever:
                 # with two FAISS threads, 30 / 43 ms with one).
                 beside = pending is not None and not pending.done()
                 with faiss_threads(1) if beside else nullcontext():
-                    dense = dict(self.vectors.search(vector, want))
-                rows = self.store.ranking_rows(dense)  # while bm25 may still run
+                    hits, rows = self.vectors.search_rows(vector, want)
+                dense = dict(hits)
         finally:
             if pending is not None:
                 side = pending.result()
