@@ -19,6 +19,7 @@ from index.storage.postings import (
     count_postings,
     fts_totals,
     idf,
+    last_epoch,
     phrase_tokens,
     read_postings,
     rows_of,
@@ -136,7 +137,8 @@ class LexicalReads:
         rows_total, token_total = fts_totals(db)
         if not rows_total:
             return {}
-        held_by_token = {t[0]: read_postings(db, t[0]) for t in tokens.values() if t}
+        last = last_epoch(db)
+        held_by_token = {t[0]: read_postings(db, t[0], last) for t in tokens.values() if t}
         postings: dict[str, Postings] = {
             p: held_by_token[tokens[p][0]] if tokens[p] else EMPTY for p in phrases
         }  # "talks" and "talk" are two phrases of one token, read once

@@ -12,7 +12,7 @@ from FTS5's statistics of the same rows (`fts_totals`), and the formula is
 fts5_aux.c's, evaluated in the same order (`bm25_terms`). tests/test_postings.py
 compares them with FTS5 over random corpora.
 
-Rows of `passage_postings`: (token, epoch, part) -> postings of the passages with
+Rows of `passage_postings`: (epoch, token, part) -> postings of the passages with
 `id // EPOCH == epoch` that hold the token, as column arrays (`encode`): a raw tail
 that commits extend and compressed parts merged as they gather
 (storage.posting_writes), in the same transaction as the passages themselves, so a
@@ -188,10 +188,23 @@ def phrase_tokens(term: str) -> tuple[str, ...]:
 
 
 # -- reading ------------------------------------------------------------------------
-def read_postings(db: sqlite3.Connection, token: str) -> Postings:
-    """Every posting of `token`, ids ascending."""
+def last_epoch(db: sqlite3.Connection) -> int:
+    """The newest epoch holding postings (-1 when none): one step down the key."""
+    row = db.execute("SELECT MAX(epoch) FROM passage_postings").fetchone()
+    return -1 if row[0] is None else int(row[0])
+
+
+def _epochs(last: int) -> str:
+    """Epochs 0..last as an SQL list: the key leads with the epoch, so a token's
+    postings are one seek an epoch (an empty list when there are none)."""
+    return ",".join(str(epoch) for epoch in range(last + 1))
+
+
+def read_postings(db: sqlite3.Connection, token: str, last: int) -> Postings:
+    """Every posting of `token`, ids ascending (`last`: `last_epoch`)."""
     rows = db.execute(
-        "SELECT epoch, data FROM passage_postings WHERE token = ? ORDER BY epoch, part",
+        f"SELECT epoch, data FROM passage_postings WHERE epoch IN ({_epochs(last)})"
+        " AND token = ? ORDER BY epoch, part",
         (token,),
     ).fetchall()
     return concat([decode(data, epoch) for epoch, data in rows])
@@ -200,7 +213,9 @@ def read_postings(db: sqlite3.Connection, token: str) -> Postings:
 def count_postings(db: sqlite3.Connection, token: str) -> int:
     """Passages holding `token`."""
     row = db.execute(
-        "SELECT COALESCE(SUM(rows), 0) FROM passage_postings WHERE token = ?", (token,)
+        "SELECT COALESCE(SUM(rows), 0) FROM passage_postings"
+        f" WHERE epoch IN ({_epochs(last_epoch(db))}) AND token = ?",
+        (token,),
     ).fetchone()
     return int(row[0])
 

@@ -11,7 +11,7 @@ import pytest
 
 from index.errors import StoreError
 from index.records import Article
-from index.storage import posting_writes, postings
+from index.storage import posting_writes, postings, schema
 from index.storage.posting_writes import postings_mismatch
 from index.storage.postings import TOKENIZER, decode, encode, phrase_tokens
 from index.storage.store import NewPassage, Store
@@ -145,6 +145,42 @@ def test_the_migration_builds_the_postings_of_an_older_index(tmp_path) -> None:
     db.close()
     reopened = Store(path)
     try:
+        reopened.check_full_text()
+        assert {tuple(t): reopened.lexical(t) for t in _questions(5)} == expected
+    finally:
+        reopened.close()
+
+
+def test_migration_9_keys_the_postings_by_epoch_first(tmp_path) -> None:
+    path = tmp_path / "news.sqlite3"
+    store = Store(path)
+    rng = random.Random(12)
+    for number in range(25):
+        _add(store, rng, f"a{number}")
+    expected = {tuple(t): store.lexical(t) for t in _questions(5)}
+    store.close()
+    db = sqlite3.connect(path)  # back to schema 8: the same rows, keyed token first
+    db.execute(schema.POSTINGS_TABLE.format(name="old").replace("(epoch, token,", "(token, epoch,"))
+    db.execute("INSERT INTO old SELECT * FROM passage_postings")
+    db.execute("DROP TABLE passage_postings")
+    db.execute("ALTER TABLE old RENAME TO passage_postings")
+    db.execute("PRAGMA user_version = 8")
+    db.commit()
+    db.close()
+    reopened = Store(path)
+    try:
+        with reopened._read() as db:
+            sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'passage_postings'")
+            assert "PRIMARY KEY (epoch, token, part)" in sql.fetchone()[0]
+            # A token's postings: one seek an epoch on the key, no sort.
+            plan = db.execute(
+                "EXPLAIN QUERY PLAN SELECT epoch, data FROM passage_postings"
+                " WHERE epoch IN (0, 1) AND token = ? ORDER BY epoch, part",
+                ("council",),
+            ).fetchall()
+            assert [row[3] for row in plan] == [
+                "SEARCH passage_postings USING PRIMARY KEY (epoch=? AND token=?)"
+            ]
         reopened.check_full_text()
         assert {tuple(t): reopened.lexical(t) for t in _questions(5)} == expected
     finally:
