@@ -16,11 +16,6 @@ from index.errors import StoreError
 # LexicalReads._scores, and the dense search's re-score, Retriever.candidates), or
 # several questions read side by side. WAL readers never block each other.
 READERS = 3
-# Readers map the database file (SQLite caps the map at 2 GiB, ~half of a 1M-passage
-# index) instead of copying each page through a read() call into their page cache: at
-# 100k passages the ~300 rows and vectors a question reads take 2.1 ms instead of 3.2.
-# Mapped pages are the OS's page cache, counted in the resident size while mapped.
-MMAP_BYTES = 1 << 31
 
 
 class Readers:
@@ -38,7 +33,6 @@ class Readers:
                 )
                 self._all.append(reader)
                 reader.execute("PRAGMA query_only=ON")
-                reader.execute(f"PRAGMA mmap_size={MMAP_BYTES}").fetchall()
                 self._free.put(reader)
         except BaseException:
             self._close_all()
