@@ -76,6 +76,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._added: list[tuple[int, str, str]] = []
         self._removed: list[tuple[int, str, str]] = []
         self._readers: Readers | None = None
+        self._dates = {}  # PassageRows._article_dates
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
