@@ -15,13 +15,13 @@ from index.side_threads import side_pool
 from index.storage.postings import (
     EMPTY,
     Postings,
+    PostingsCache,
     bm25_terms,
     count_postings,
     fts_totals,
     idf,
     last_epoch,
     phrase_tokens,
-    read_postings,
     rows_of,
 )
 from index.storage.vector_rows import generation_of
@@ -61,6 +61,7 @@ class LexicalReads:
     """The full-text reads of `Store` (bm25 rankings, term statistics)."""
 
     common_rows = COMMON_ROWS
+    _postings: PostingsCache  # Store's: decoded postings of common tokens
     use_postings = True  # False: FTS5 scores every row (the path before migration 8)
     _counts: OrderedDict[tuple[str, str], int] | None = None
     _counts_generation = -1
@@ -138,12 +139,12 @@ class LexicalReads:
         if not rows_total:
             return {}
         last = last_epoch(db)
-        held_by_token = {t[0]: read_postings(db, t[0], last) for t in tokens.values() if t}
-        postings: dict[str, Postings] = {
-            p: held_by_token[tokens[p][0]] if tokens[p] else EMPTY for p in phrases
-        }  # "talks" and "talk" are two phrases of one token, read once
-        if any(held.clipped() for held in postings.values()):
+        held_by_token = {t[0]: self._postings.read(db, t[0], last) for t in tokens.values() if t}
+        if any(clipped for _, clipped in held_by_token.values()):
             return None  # a passage of 255 repeats or 65,535 tokens: FTS5 scores it
+        postings: dict[str, Postings] = {
+            p: held_by_token[tokens[p][0]][0] if tokens[p] else EMPTY for p in phrases
+        }  # "talks" and "talk" are two phrases of one token, read once
         counts = {p: len(held) for p, held in postings.items()}  # FTS5's rows matching p
         rare = [p for p in phrases if counts[p] <= self.common_rows] if len(phrases) > 1 else []
         if not rare:

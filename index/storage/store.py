@@ -30,6 +30,7 @@ from index.records import Article, Stats
 from index.storage.fts import LexicalReads
 from index.storage.passage_rows import PassageRows
 from index.storage.posting_writes import postings_mismatch, write_postings
+from index.storage.postings import PostingsCache
 from index.storage.readers import READERS, Readers
 from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage.story_rows import StoryRows
@@ -49,6 +50,9 @@ class NewPassage:
 # commits are short and serialised by the index's write lock (see vectors.WriteLock),
 # so only an open's one-row meta write or a first migration ever waits here.
 BUSY_TIMEOUT_S = 60.0
+# Postings of common tokens kept decoded (storage.postings.PostingsCache): 12 bytes
+# each, ~64 MiB, about the 16 most common tokens at 1M passages.
+POSTINGS_KEPT = 5_500_000
 
 
 class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
@@ -77,6 +81,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._removed: list[tuple[int, str, str]] = []
         self._readers: Readers | None = None
         self._dates = {}  # PassageRows._article_dates
+        self._postings = PostingsCache(POSTINGS_KEPT)
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")

@@ -268,3 +268,29 @@ def test_commits_extend_a_raw_tail_and_merge_sealed_parts_by_tier(tmp_path, monk
             assert store.lexical(terms) == _fts5(store, terms)
     finally:
         store.close()
+
+
+def test_kept_postings_follow_every_commit(tmp_path, monkeypatch) -> None:
+    """Every token kept decoded (FROM 1), in a cache too small for all of them: the
+    rankings stay FTS5's through appends, sealed merges, deletions and evictions."""
+    monkeypatch.setattr(postings.PostingsCache, "FROM", 1)
+    monkeypatch.setattr(posting_writes, "TAIL", 3)
+    store = Store(tmp_path / "news.sqlite3")
+    store._postings.budget = 120
+    try:
+        rng = random.Random(21)
+        questions = _questions(21)
+        for number in range(45):
+            _add(store, rng, f"a{number}")
+            if number % 9 == 8:
+                with store.transaction():
+                    store.delete_article(rng.randint(1, number))
+            for terms in questions[number % 6 :: 6]:
+                assert store.lexical(terms) == _fts5(store, terms), terms
+        kept = store._postings._held
+        assert kept and store._postings._size <= 120  # some kept, the budget held
+        held = next(iter(kept.values())).postings
+        with pytest.raises(ValueError):
+            held.ids[0] = 0  # shared arrays are read-only
+    finally:
+        store.close()

@@ -142,6 +142,39 @@ def test_passages_come_back_with_their_article(store) -> None:
     assert store.article_text(passage.article_id) == "Title\nOne.\n\nTwo."
 
 
+def test_ranking_rows_carry_each_articles_dates_kept_only_from_committed_reads(
+    store,
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    [a0, a1] = _add(store, "a", ["One.", "Two."], published="2025-01-02")
+    [b0] = _add(store, "b", ["Three."])  # undated: ranked by the day it was read
+    rows = store.ranking_rows([a1, b0, a0, 999])
+    assert set(rows) == {a0, a1, b0}
+    assert rows[a1][1:3] == (1, "2025-01-02") and rows[b0][1:3] == (0, "")
+    assert rows[b0][3] in {today, datetime.now(UTC).date().isoformat()}
+    assert rows[a0][0] == rows[a1][0] != rows[b0][0]
+    # The same rows with the vectors, read again (the dates now kept in memory).
+    again, found, matrix = store.ranking_rows_and_vectors([b0, a0])
+    assert again == {pid: rows[pid] for pid in (b0, a0)}
+    assert found.tolist() == [b0, a0] and matrix.shape == (2, DIM)
+    # A write transaction's own rows are read, not kept: it may roll back.
+    with pytest.raises(RuntimeError), store.transaction():
+        [c0] = store.add_article(
+            Article(title="", text="Four.", source="Wire", published="2025-03-04"),
+            "c",
+            "hash-c",
+            [NewPassage(0, "Four.", _vector(0))],
+        )
+        inside = store.ranking_rows([c0])[c0]
+        assert inside[2] == "2025-03-04"
+        raise RuntimeError("roll back")
+    assert inside[0] not in store._dates and store.ranking_rows([c0]) == {}
+    # A deleted article's passages have no rows, though its dates were kept.
+    with store.transaction():
+        store.delete_article(rows[a0][0])
+    assert set(store.ranking_rows([a0, a1, b0])) == {b0}
+
+
 def test_vectors_are_stored_with_their_passages(store) -> None:
     ids = _add(store, "a", ["One.", "Two.", "Three."])
     vectors = store.vectors(ids[1:])
