@@ -4,7 +4,7 @@ search beside bm25) and `LexicalReads._scores` (its two reads at once), on an in
 built by `newsdesk bench` (the questions and their vectors as the bench makes them).
 
     .venv/bin/python benchmarks/concurrency.py \\
-        /tmp/newsdesk-bench/bundled-all-mpnet-base-v2-schema8-p108-*/n100000
+        /tmp/newsdesk-bench/bundled-all-mpnet-base-v2-schema9-p108-*/n100000
 
 "One thread" forces `Store.writing` true (everything stays on the asking thread) and
 gives bm25 no spare reader. With `--whole`, the question is embedded by the model each

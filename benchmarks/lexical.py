@@ -4,7 +4,7 @@ ways, asked alternately, and whether the two rankings are identical (ids, order 
 every float).
 
     .venv/bin/python benchmarks/lexical.py \\
-        /tmp/newsdesk-bench/bundled-all-mpnet-base-v2-schema8-p108-*/n100000
+        /tmp/newsdesk-bench/bundled-all-mpnet-base-v2-schema9-p108-*/n100000
 
 The questions are the bench's ("What happened with TITLE?" over scale-corpus titles);
 each is asked once each way after a warm-up of 10 others, so the phrase tokenizer's
