@@ -22,6 +22,7 @@ from index.storage.postings import (
     EPOCH,
     PACKED,
     RAW,
+    TAIL,
     TOKENIZER,
     Postings,
     concat,
@@ -29,7 +30,6 @@ from index.storage.postings import (
     encode,
 )
 
-TAIL = 256
 FANOUT = 4
 
 Part = tuple[str, int, int, int, int, bytes]  # token, epoch, part, rows, last id, data

@@ -39,6 +39,8 @@ TOKENIZE = "porter unicode61 remove_diacritics 2"
 # question read 362 rows with 16,384 passages an epoch, 18.7 ms of its bm25 in decoding
 # them. At most 65,536: ids are stored as 16-bit gaps within an epoch.
 EPOCH = 65536
+# A token's raw tail in an epoch holds fewer postings than this (storage.posting_writes).
+TAIL = 256
 RAW, PACKED = b"\x00", b"\x01"  # a part's first byte: its format
 K1, B = 1.2, 0.75  # fts5_aux.c's bm25 constants
 # Counts and lengths are stored in 8 and 16 bits: only a passage that repeats one word
@@ -201,7 +203,13 @@ def _epochs(last: int) -> str:
     return ",".join(str(epoch) for epoch in range(last + 1))
 
 
-PartKey = tuple[int, int, int, int, int]  # epoch, part, rows, last id, bytes
+# A part as the cache knows it: epoch, part, rows, last id, bytes, and a raw part's
+# bytes themselves. A sealed part (TAIL postings or more) with the same key holds the
+# same postings: postings are only appended above every id stored or removed, sealed
+# parts other than an epoch's first (which holds its lowest ids) are made only by
+# appends, so each has a last id no earlier part had, and the first part holding the
+# same count up to the same last id holds the same ids.
+PartKey = tuple[int, int, int, int, int, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -245,12 +253,16 @@ class PostingsCache:
                 f"SELECT epoch, part, rows, last, length(data), data FROM passage_postings {where}",
                 (token,),
             ).fetchall()
-            keys = tuple(row[:5] for row in rows)
+            keys = tuple((*row[:5], row[5] if row[2] < TAIL else None) for row in rows)
             postings = concat([decode(row[5], row[0]) for row in rows])
         else:
+            # A raw part's bytes are part of its key: deleting postings rewrites an
+            # epoch, and its new raw part may end at the same id with the same count
+            # while holding others (a sealed part cannot: see PartKey).
             keys = tuple(
                 db.execute(
-                    f"SELECT epoch, part, rows, last, length(data) FROM passage_postings {where}",
+                    "SELECT epoch, part, rows, last, length(data),"
+                    f" CASE WHEN rows < {TAIL} THEN data END FROM passage_postings {where}",
                     (token,),
                 ).fetchall()
             )
@@ -260,6 +272,8 @@ class PostingsCache:
         clipped = postings.clipped()
         if len(postings) >= self.FROM:
             self._keep(token, _Held(keys, _read_only(postings), clipped))
+        else:
+            self._forget(token)
         return postings, clipped
 
     def _update(
@@ -274,12 +288,19 @@ class PostingsCache:
             if span is not None:
                 pieces.append(held.postings.take(slice(*span)))
                 continue
-            row = db.execute(
-                "SELECT data FROM passage_postings WHERE epoch = ? AND token = ? AND part = ?",
-                (key[0], token, key[1]),
-            ).fetchone()
-            pieces.append(decode(row[0], key[0]))
+            data = key[5]
+            if data is None:
+                data = db.execute(
+                    "SELECT data FROM passage_postings WHERE epoch = ? AND token = ? AND part = ?",
+                    (key[0], token, key[1]),
+                ).fetchone()[0]
+            pieces.append(decode(data, key[0]))
         return concat(pieces)
+
+    def _forget(self, token: str) -> None:
+        with self._lock:
+            old = self._held.pop(token, None)
+            self._size -= len(old.postings) if old else 0
 
     def _keep(self, token: str, held: _Held) -> None:
         with self._lock:
@@ -302,10 +323,12 @@ def _read_only(postings: Postings) -> Postings:
 
 
 def count_postings(db: sqlite3.Connection, token: str) -> int:
-    """Passages holding `token`."""
+    """Passages holding `token`: one statement, so one snapshot of the epochs too."""
     row = db.execute(
-        "SELECT COALESCE(SUM(rows), 0) FROM passage_postings"
-        f" WHERE epoch IN ({_epochs(last_epoch(db))}) AND token = ?",
+        "WITH RECURSIVE epochs(e) AS (SELECT 0 UNION ALL SELECT e + 1 FROM epochs"
+        " WHERE e < (SELECT MAX(epoch) FROM passage_postings))"
+        " SELECT COALESCE(SUM(rows), 0) FROM passage_postings"
+        " WHERE epoch IN epochs AND token = ?",
         (token,),
     ).fetchone()
     return int(row[0])

@@ -190,6 +190,28 @@ def test_duplicates_collapse_through_the_engine(hash_index) -> None:
     assert len(hits) == 1 and hits[0].also_in in (("two.test",), ("one.test",))
 
 
+def test_the_bm25_side_reads_rows_of_its_best_or_of_those_the_vector_search_missed(
+    hash_index,
+) -> None:
+    hash_index.ingest_articles(
+        [
+            _article(f"Storm {i} hit the coast and the storm surge rose.", "2022-06-01")
+            for i in range(8)
+        ]
+        + OTHERS
+    )
+    retriever = hash_index.retriever(hash_index.profile.search)
+    terms = parse_query("storm surge on the coast").terms
+    alone = retriever._lexical_side(terms, 5, [])  # the vector search still running
+    best = list(alone.scores)[:5]
+    assert set(alone.rows) == set(best) and alone.stored.tolist() == best
+    assert alone.matrix.shape == (5, hash_index.embedder.dim)
+    found = {pid: 0.5 for pid in best[:2]}  # the vector search done, with two of them
+    after = retriever._lexical_side(terms, 5, [found])
+    assert after.scores == alone.scores and set(after.rows) == set(best[2:])
+    assert after.stored.tolist() == best[2:]
+
+
 def test_an_early_passage_beats_the_same_words_deep_in_an_article(hash_index) -> None:
     fact = "The bridge over the river will close for repairs in March."
     filler = [f"Paragraph {i} of a long story about the weather in the hills." for i in range(30)]

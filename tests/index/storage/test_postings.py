@@ -274,6 +274,7 @@ def test_kept_postings_follow_every_commit(tmp_path, monkeypatch) -> None:
     """Every token kept decoded (FROM 1), in a cache too small for all of them: the
     rankings stay FTS5's through appends, sealed merges, deletions and evictions."""
     monkeypatch.setattr(postings.PostingsCache, "FROM", 1)
+    monkeypatch.setattr(postings, "TAIL", 3)  # the cache keys sealed parts as such
     monkeypatch.setattr(posting_writes, "TAIL", 3)
     store = Store(tmp_path / "news.sqlite3")
     store._postings.budget = 120
@@ -292,5 +293,42 @@ def test_kept_postings_follow_every_commit(tmp_path, monkeypatch) -> None:
         held = next(iter(kept.values())).postings
         with pytest.raises(ValueError):
             held.ids[0] = 0  # shared arrays are read-only
+    finally:
+        store.close()
+
+
+def test_kept_postings_follow_a_rewrite_that_shifts_the_raw_part(tmp_path, monkeypatch) -> None:
+    """Deleting postings rewrites an epoch: its new raw part can end at the same id with
+    the same count and size as the one kept, holding other passages."""
+    monkeypatch.setattr(postings.PostingsCache, "FROM", 1)
+    monkeypatch.setattr(postings, "TAIL", 3)
+    monkeypatch.setattr(posting_writes, "TAIL", 3)
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        for i in range(9):
+            text = "storm " * (i % 4 + 1) + f"filler{i} word"
+            passage = NewPassage(0, text, np.ones(4, dtype=np.float32) / 2)
+            with store.transaction():
+                store.add_article(
+                    Article(title="", text=text, source="W"), f"k{i}", f"h{i}", [passage]
+                )
+        with store.transaction():
+            store.delete_article(1)
+        assert store.lexical(["storm"]) == _fts5(store, ["storm"])  # kept now
+        with store._read() as db:
+            before = db.execute(
+                "SELECT rows, last, length(data) FROM passage_postings WHERE part = 1"
+                " AND token = 'storm'"
+            ).fetchall()
+        with store.transaction():
+            for article_id in (2, 3, 8):
+                store.delete_article(article_id)
+        with store._read() as db:
+            after = db.execute(
+                "SELECT rows, last, length(data) FROM passage_postings WHERE part = 1"
+                " AND token = 'storm'"
+            ).fetchall()
+        assert before == after  # the case: same count, last id and size
+        assert store.lexical(["storm"]) == _fts5(store, ["storm"])
     finally:
         store.close()
