@@ -232,9 +232,11 @@ class PostingsCache:
     """
 
     FROM = 4096
+    # 12 bytes a posting: ~64 MiB, about the 16 most common tokens at 1M passages.
+    BUDGET = 5_500_000
 
-    def __init__(self, budget: int) -> None:
-        self.budget = budget  # postings kept at most (12 bytes each)
+    def __init__(self, budget: int = BUDGET) -> None:
+        self.budget = budget  # postings kept at most
         self._held: OrderedDict[str, _Held] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()

@@ -50,9 +50,6 @@ class NewPassage:
 # commits are short and serialised by the index's write lock (see vectors.WriteLock),
 # so only an open's one-row meta write or a first migration ever waits here.
 BUSY_TIMEOUT_S = 60.0
-# Postings of common tokens kept decoded (storage.postings.PostingsCache): 12 bytes
-# each, ~64 MiB, about the 16 most common tokens at 1M passages.
-POSTINGS_KEPT = 5_500_000
 
 
 class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
@@ -75,13 +72,11 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._lock = threading.RLock()  # the writing connection
         self._writer: int | None = None  # the thread inside a write transaction
         self._changed = False  # the open transaction added or deleted passages
-        # (id, text, title) of the passages the open transaction added and deleted:
-        # their postings are written just before it commits (`_Transaction`).
+        # (id, text, title) the open transaction added and deleted: postings at commit.
         self._added: list[tuple[int, str, str]] = []
         self._removed: list[tuple[int, str, str]] = []
         self._readers: Readers | None = None
-        self._dates = {}  # PassageRows._article_dates
-        self._postings = PostingsCache(POSTINGS_KEPT)
+        self._dates, self._postings = {}, PostingsCache()  # PassageRows', LexicalReads'
         try:  # connect() is lazy: a file that is not a database fails only here
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
