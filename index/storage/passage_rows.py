@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 import numpy as np
 
 from index.records import Passage
+from index.storage.readers import rows_for
 from index.storage.vector_rows import decode_vectors
 
 # (article id, position, published, day read): what ranking needs of a passage.
@@ -38,11 +39,8 @@ class PassageRows:
         ids = list(ids)
         out: dict[int, Passage] = {}
         with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for row in db.execute(f"{PASSAGE_SELECT} WHERE p.id IN ({marks})", part):
-                    out[row[0]] = Passage(*row)
+            for row in rows_for(db, f"{PASSAGE_SELECT} WHERE p.id IN (?)", ids):
+                out[row[0]] = Passage(*row)
         return out
 
     def ranking_rows(self, ids: Iterable[int]) -> dict[int, RankingRow]:
@@ -69,14 +67,11 @@ class PassageRows:
         blobs: dict[int, bytes] = {}
         vector = ", vector" if with_vectors else ""
         with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                sql = f"SELECT id, article_id, position{vector} FROM passages WHERE id IN ({marks})"
-                for row in db.execute(sql, part):
-                    found.append(row[:3])
-                    if with_vectors:
-                        blobs[row[0]] = row[3]
+            sql = f"SELECT id, article_id, position{vector} FROM passages WHERE id IN (?)"
+            for row in rows_for(db, sql, ids):
+                found.append(row[:3])
+                if with_vectors:
+                    blobs[row[0]] = row[3]
             dates = self._article_dates(db, {article for _, article, _ in found})
         rows = {
             pid: (article, position, *dates[article])
@@ -105,15 +100,9 @@ class PassageRows:
                 missing.append(article)
             else:
                 out[article] = dates
-        for start in range(0, len(missing), 500):
-            part = missing[start : start + 500]
-            marks = ",".join("?" * len(part))
-            sql = (
-                "SELECT id, published, substr(ingested_at, 1, 10) FROM articles"
-                f" WHERE id IN ({marks})"
-            )
-            for article, published, day in db.execute(sql, part):
-                out[article] = (published, day)
+        sql = "SELECT id, published, substr(ingested_at, 1, 10) FROM articles WHERE id IN (?)"
+        for article, published, day in rows_for(db, sql, missing):
+            out[article] = (published, day)
         if missing and not db.in_transaction:
             if len(known) + len(missing) > DATES_KEPT:
                 known.clear()
@@ -125,12 +114,9 @@ class PassageRows:
         ids = list(article_ids)
         out: dict[int, Passage] = {}
         with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                sql = f"{PASSAGE_SELECT} WHERE p.article_id IN ({marks}) AND p.position = 0"
-                for row in db.execute(sql, part):
-                    out[row[1]] = Passage(*row)
+            sql = f"{PASSAGE_SELECT} WHERE p.article_id IN (?) AND p.position = 0"
+            for row in rows_for(db, sql, ids):
+                out[row[1]] = Passage(*row)
         return out
 
     def article_passages(self, article_ids: Iterable[int]) -> dict[int, list[Passage]]:
@@ -139,12 +125,9 @@ class PassageRows:
         ids = list(article_ids)
         out: dict[int, list[Passage]] = {}
         with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                sql = f"{PASSAGE_SELECT} WHERE p.article_id IN ({marks}) ORDER BY p.position"
-                for row in db.execute(sql, part):
-                    out.setdefault(row[1], []).append(Passage(*row))
+            sql = f"{PASSAGE_SELECT} WHERE p.article_id IN (?) ORDER BY p.position"
+            for row in rows_for(db, sql, ids):
+                out.setdefault(row[1], []).append(Passage(*row))
         return out
 
     def passages_since(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +16,15 @@ from index.errors import StoreError
 # LexicalReads._scores, and the dense search's re-score, Retriever.candidates), or
 # several questions read side by side. WAL readers never block each other.
 READERS = 3
+ID_CHUNK = 500  # ids bound in one `IN (...)`: well under SQLite's limit on parameters
+
+
+def rows_for(db: sqlite3.Connection, sql: str, ids: Sequence[int]) -> Iterator[tuple]:
+    """The rows `sql` gives for `ids`, where it says `IN (?)`, read ID_CHUNK ids at a
+    time (in no particular order across chunks)."""
+    for start in range(0, len(ids), ID_CHUNK):
+        part = ids[start : start + ID_CHUNK]
+        yield from db.execute(sql.replace("IN (?)", f"IN ({','.join('?' * len(part))})"), part)
 
 
 class Readers:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.storage.readers import rows_for
+
 
 @dataclass(frozen=True)
 class VectorChanges:
@@ -94,12 +96,7 @@ class VectorRows:
         rows: list[tuple[int, bytes]] = []
         ids = list(ids)
         with self._read() as db:
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                marks = ",".join("?" * len(part))
-                rows += db.execute(
-                    f"SELECT id, vector FROM passages WHERE id IN ({marks})", part
-                ).fetchall()
+            rows += rows_for(db, "SELECT id, vector FROM passages WHERE id IN (?)", ids)
         order = {pid: i for i, pid in enumerate(ids)}
         rows.sort(key=lambda row: order[row[0]])
         found = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
