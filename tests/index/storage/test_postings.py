@@ -130,14 +130,21 @@ def test_a_ranking_inside_a_write_transaction_sees_its_own_rows(store) -> None:
     assert list(store.lexical(["quokka"])) == ids
 
 
-def test_the_migration_builds_the_postings_of_an_older_index(tmp_path) -> None:
-    path = tmp_path / "news.sqlite3"
+def _closed_index(path, seed: int) -> dict[tuple[str, ...], dict[int, float]]:
+    """Write 25 random articles to a new index at `path`, close it, and return its
+    rankings of `_questions(5)` (to compare after an older schema is migrated)."""
     store = Store(path)
-    rng = random.Random(11)
+    rng = random.Random(seed)
     for number in range(25):
         _add(store, rng, f"a{number}")
     expected = {tuple(t): store.lexical(t) for t in _questions(5)}
     store.close()
+    return expected
+
+
+def test_the_migration_builds_the_postings_of_an_older_index(tmp_path) -> None:
+    path = tmp_path / "news.sqlite3"
+    expected = _closed_index(path, 11)
     db = sqlite3.connect(path)  # back to schema 7: no postings
     db.execute("DROP TABLE passage_postings")
     db.execute("PRAGMA user_version = 7")
@@ -153,12 +160,7 @@ def test_the_migration_builds_the_postings_of_an_older_index(tmp_path) -> None:
 
 def test_migration_9_keys_the_postings_by_epoch_first(tmp_path) -> None:
     path = tmp_path / "news.sqlite3"
-    store = Store(path)
-    rng = random.Random(12)
-    for number in range(25):
-        _add(store, rng, f"a{number}")
-    expected = {tuple(t): store.lexical(t) for t in _questions(5)}
-    store.close()
+    expected = _closed_index(path, 12)
     db = sqlite3.connect(path)  # back to schema 8: the same rows, keyed token first
     db.execute(schema.POSTINGS_TABLE.format(name="old").replace("(epoch, token,", "(token, epoch,"))
     db.execute("INSERT INTO old SELECT * FROM passage_postings")
