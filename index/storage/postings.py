@@ -225,9 +225,8 @@ class PostingsCache:
     At 1M passages a question's common tokens ("trump", "updates": ~360k postings each)
     cost most of its bm25 in zlib and numpy decoding them (the 8 slowest of 100 bench
     questions: 17 of their 33 ms), and news questions share those tokens. A token's
-    parts are identified by (epoch, part, rows, last id, bytes): postings are only ever
-    appended above the last id or removed, so a part with the same key holds the same
-    postings; a commit that extends a token's raw tail re-reads that tail alone.
+    parts are identified by their `PartKey`s, read without the sealed parts' data; a
+    commit that extends a token's raw tail re-decodes that tail alone.
     Tokens of fewer than `FROM` postings decode in microseconds and are not kept.
     """
 
@@ -274,8 +273,9 @@ class PostingsCache:
         clipped = postings.clipped()
         if len(postings) >= self.FROM:
             self._keep(token, _Held(keys, _read_only(postings), clipped))
-        else:
-            self._forget(token)
+        elif held is not None:  # fallen under FROM since
+            with self._lock:
+                self._drop(token)
         return postings, clipped
 
     def _update(
@@ -299,15 +299,14 @@ class PostingsCache:
             pieces.append(decode(data, key[0]))
         return concat(pieces)
 
-    def _forget(self, token: str) -> None:
-        with self._lock:
-            old = self._held.pop(token, None)
-            self._size -= len(old.postings) if old else 0
+    def _drop(self, token: str) -> None:
+        """Forget the token's postings (the caller holds the lock)."""
+        old = self._held.pop(token, None)
+        self._size -= len(old.postings) if old else 0
 
     def _keep(self, token: str, held: _Held) -> None:
         with self._lock:
-            old = self._held.pop(token, None)
-            self._size -= len(old.postings) if old else 0
+            self._drop(token)
             if len(held.postings) > self.budget:
                 return
             self._held[token] = held
