@@ -116,7 +116,7 @@ def ranked(a: Asked, settings: RerankSettings | None, local: bool = True) -> lis
     labels = dict(zip((h.passage.id for h in hits), a.labels, strict=True))
     if settings is not None:
         hits = rerank(parse_query(a.question), hits, settings, None if local else a.weights)
-    return [labels[h.passage.id] for h in collapse_duplicates(hits)[:10]]
+    return [labels[h.passage.id] for h in collapse_duplicates(hits, keep=10)]
 
 
 def recall(

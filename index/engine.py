@@ -282,7 +282,7 @@ class NewsIndex(Subscriptions):
         """Rank passages for a question; near-duplicates are collapsed."""
         query = parse_query(question)
         hits = self._retriever.search(query, k=k, now=now or date.today(), mode=mode)
-        return collapse_duplicates(hits)[:k]
+        return collapse_duplicates(hits, keep=k)
 
     def answer(self, question: str, *, now: date | None = None) -> Answer:
         """The best passage for a question, or an abstention when the news does not cover it."""

@@ -22,7 +22,7 @@ def answer_question(
     was found)."""
     # The question is embedded inside `search`, beside its bm25 reads.
     hits = retriever.search(query, k=ANSWER_HITS, now=now)
-    hits = collapse_duplicates(hits)[:ANSWER_HITS]
+    hits = collapse_duplicates(hits, keep=ANSWER_HITS)
     if not hits:
         return Answer(question=query.text, abstained=True, confidence=0.0, hit=None), None
     top = hits[0]

@@ -169,13 +169,17 @@ _DRAWN_WORDS = ["the", "Storm", "hit", "ﬁre", "fire", "on", "2.5", "—"]  # a
             st.sampled_from(["a.test", "b.test", "c.test", ""]),
         ),
         max_size=12,
-    )
+    ),
+    st.integers(min_value=0, max_value=6),
 )
 def test_collapse_keeps_what_comparing_every_pair_keeps(
-    drawn: list[tuple[list[str], str]],
+    drawn: list[tuple[list[str], str]], keep: int
 ) -> None:
     hits = [_hit(i + 1, " ".join(words), source) for i, (words, source) in enumerate(drawn)]
-    assert collapse_duplicates(hits) == _collapse_pairwise(hits)
+    everything = _collapse_pairwise(hits)
+    assert collapse_duplicates(hits) == everything
+    # Keeping the first few compares later hits with those alone: the same first few.
+    assert collapse_duplicates(hits, keep=keep) == everything[:keep]
 
 
 def test_duplicates_collapse_through_the_engine(hash_index) -> None:
