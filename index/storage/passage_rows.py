@@ -12,7 +12,7 @@ import numpy as np
 
 from index.records import Passage
 from index.storage.readers import rows_for
-from index.storage.vector_rows import decode_vectors
+from index.storage.vector_rows import packed_passages, positions_in
 
 # (article id, position, published, day read): what ranking needs of a passage.
 RankingRow = tuple[int, int, str, str]
@@ -54,31 +54,27 @@ class PassageRows:
         """`ranking_rows` of these passages and, in one read, (their ids in the order of
         `ids`, their stored vectors as one matrix)."""
         ids = list(ids)
-        rows, blobs = self._ranking_rows(ids, with_vectors=True)
-        found = [pid for pid in ids if pid in blobs]
-        matrix = decode_vectors([blobs[pid] for pid in found])
-        return rows, np.array(found, dtype=np.int64), matrix
+        rows, found, matrix = self._ranking_rows(ids, with_vectors=True)
+        order = positions_in(found, ids, keep=rows)
+        return rows, found[order], matrix[order]
 
     def _ranking_rows(
         self, ids: Iterable[int], *, with_vectors: bool
-    ) -> tuple[dict[int, RankingRow], dict[int, bytes]]:
-        ids = list(ids)
-        found: list[tuple[int, int, int]] = []  # passage id, article id, position
-        blobs: dict[int, bytes] = {}
-        vector = ", vector" if with_vectors else ""
+    ) -> tuple[dict[int, RankingRow], np.ndarray, np.ndarray]:
         with self._read() as db:
-            sql = f"SELECT id, article_id, position{vector} FROM passages WHERE id IN (?)"
-            for row in rows_for(db, sql, ids):
-                found.append(row[:3])
-                if with_vectors:
-                    blobs[row[0]] = row[3]
-            dates = self._article_dates(db, {article for _, article, _ in found})
+            found, table, matrix = packed_passages(
+                db, ("article_id", "position"), list(ids), vectors=with_vectors
+            )
+            articles = table[:, 0].tolist()
+            dates = self._article_dates(db, set(articles))
         rows = {
             pid: (article, position, *dates[article])
-            for pid, article, position in found
+            for pid, article, position in zip(
+                found.tolist(), articles, table[:, 1].tolist(), strict=True
+            )
             if article in dates  # gone between the two reads: as if the passage were
         }
-        return rows, {pid: blob for pid, blob in blobs.items() if pid in rows}
+        return rows, found, matrix
 
     def _article_dates(
         self, db: sqlite3.Connection, article_ids: set[int]

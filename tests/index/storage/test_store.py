@@ -185,6 +185,32 @@ def test_vectors_are_stored_with_their_passages(store) -> None:
     assert np.array_equal(matrix[2], _vector(2))
 
 
+def test_reads_of_many_passages_come_back_packed_byte_for_byte(store, tmp_path) -> None:
+    # More ids than one chunk of `IN (...)`, vectors holding NUL bytes and every other
+    # byte value: the packed read (one aggregate row per chunk) gives what reading row
+    # by row gives, in the order asked.
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((700, DIM)).astype(np.float32)
+    vectors[::3] = 0.0
+    article = Article(title="", text="x", source="Wire", published="2025-01-02")
+    passages = [NewPassage(i, f"Passage {i}.", v) for i, v in enumerate(vectors)]
+    with store.transaction():
+        ids = store.add_article(article, "many", "hash-many", passages)
+    asked = [*reversed(ids), 10**9]  # the newest first, and one id not stored
+    found, matrix = store.vector_matrix(asked)
+    assert found.tolist() == asked[:-1]
+    all_ids, stored = store.all_vectors()  # row by row
+    assert np.array_equal(matrix, stored[::-1]) and all_ids.tolist() == ids
+    rows, again, with_rows = store.ranking_rows_and_vectors(asked)
+    assert again.tolist() == asked[:-1] and np.array_equal(with_rows, matrix)
+    assert [rows[pid][1] for pid in ids] == list(range(700))
+    # A blob of another length is damage, said as such, never a misaligned matrix.
+    with sqlite3.connect(tmp_path / "news.sqlite3") as db:
+        db.execute("UPDATE passages SET vector = x'00' WHERE id = ?", (ids[5],))
+    with pytest.raises(StoreError, match="damaged"):
+        store.vector_matrix(ids)
+
+
 def test_an_empty_store_has_no_vectors(store) -> None:
     ids, matrix = store.all_vectors()
     assert len(ids) == 0 and len(matrix) == 0
