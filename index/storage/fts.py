@@ -129,48 +129,70 @@ class LexicalReads:
         self, db: sqlite3.Connection, title_weight: float, phrases: Sequence[str], limit: int
     ) -> dict[int, float] | None:
         """`_bm25` of passages_fts from the postings of storage.postings: the same rows,
-        scores and order, without FTS5 scoring each row. None when a phrase is several
-        tokens (FTS5 matches them as adjacent; postings keep no positions) or a posting
-        holds a capped count or length."""
+        scores and order, without FTS5 scoring each row. None when a posting holds a
+        capped count or length.
+
+        A phrase of several tokens ("covid-19": covid, 19) matches them adjacent, and
+        postings keep no positions: FTS5 scores that phrase alone, over its own rows.
+        bm25 is a sum of one term a phrase, each depending on that phrase alone (its
+        IDF, its frequency in the row, the row's length), and a one-phrase query's bm25
+        is its term to the bit (FTS5 adds it to 0.0 and negates it), so the sum below
+        is still FTS5's.
+        """
         tokens = {p: phrase_tokens(p[1:-1]) for p in phrases}
-        if any(len(t) > 1 for t in tokens.values()):
-            return None
         rows_total, token_total = fts_totals(db)
         if not rows_total:
             return {}
         last = last_epoch(db)
-        held_by_token = {t[0]: self._postings.read(db, t[0], last) for t in tokens.values() if t}
+        held_by_token = {
+            t[0]: self._postings.read(db, t[0], last) for t in tokens.values() if len(t) == 1
+        }
         if any(clipped for _, clipped in held_by_token.values()):
             return None  # a passage of 255 repeats or 65,535 tokens: FTS5 scores it
         postings: dict[str, Postings] = {
-            p: held_by_token[tokens[p][0]][0] if tokens[p] else EMPTY for p in phrases
+            p: held_by_token[tokens[p][0]][0] for p in phrases if len(tokens[p]) == 1
         }  # "talks" and "talk" are two phrases of one token, read once
-        counts = {p: len(held) for p, held in postings.items()}  # FTS5's rows matching p
+        alone = {
+            p: self._ranked(db, "passages_fts", title_weight, p, -1)
+            for p in phrases
+            if len(tokens[p]) > 1
+        }
+        held_ids = {p: held.ids for p, held in postings.items()}
+        for p, scored in alone.items():
+            held_ids[p] = np.sort(np.fromiter(scored, dtype=np.int64, count=len(scored)))
+        held_ids.update((p, EMPTY.ids) for p in phrases if not tokens[p])
+        counts = {p: len(held_ids[p]) for p in phrases}  # FTS5's rows matching p
         rare = [p for p in phrases if counts[p] <= self.common_rows] if len(phrases) > 1 else []
         if not rare:
             rare = [min(phrases, key=lambda p: counts[p])]
         common = [p for p in phrases if p not in rare]
-        ids = rows_of(postings[p] for p in rare)
+        ids = rows_of(held_ids[p] for p in rare)
         scores = np.zeros(len(ids), dtype=np.float64)
         avgdl = token_total / rows_total
         # Phrase by phrase in the order FTS5 sums them (rare, then common), so each
         # float sum is FTS5's own; a row a phrase misses adds nothing, as there.
         for phrase in (*rare, *common):
-            held = postings[phrase]
-            if not len(held) or not len(ids):
+            mine = held_ids[phrase]
+            if not len(mine) or not len(ids):
                 continue
             # Binary searches of the shorter list in the longer: a rare phrase's postings
             # among the candidates, the candidates among a common phrase's (at 100k
             # passages, the slowest questions' bm25 8.3 -> 6.6 ms with rows_of's merge).
-            if len(held) <= len(ids):
-                at = np.minimum(np.searchsorted(ids, held.ids), len(ids) - 1)
-                mine = ids[at] == held.ids
-                into, held = at[mine], held.take(mine)
+            if len(mine) <= len(ids):
+                at = np.minimum(np.searchsorted(ids, mine), len(ids) - 1)
+                found = ids[at] == mine
+                into, taken = at[found], np.flatnonzero(found)
             else:
-                at = np.minimum(np.searchsorted(held.ids, ids), len(held) - 1)
-                into = held.ids[at] == ids
-                held = held.take(at[into])
-            scores[into] += bm25_terms(held, idf(rows_total, counts[phrase]), avgdl, title_weight)
+                at = np.minimum(np.searchsorted(mine, ids), len(mine) - 1)
+                into = np.flatnonzero(mine[at] == ids)
+                taken = at[into]
+            if phrase in alone:
+                scored = alone[phrase]
+                terms = np.array([scored[pid] for pid in mine[taken].tolist()], dtype=np.float64)
+            else:
+                held = postings[phrase].take(taken)
+                terms = bm25_terms(held, idf(rows_total, counts[phrase]), avgdl, title_weight)
+            scores[into] += terms
         order = np.lexsort((ids, -scores))  # best first, ties by id
         if limit >= 0:
             order = order[:limit]

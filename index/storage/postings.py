@@ -381,9 +381,9 @@ def bm25_terms(
     return idf_value * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * length / avgdl)))
 
 
-def rows_of(postings: Iterable[Postings]) -> np.ndarray:
-    """The passage ids of any of `postings`, ascending."""
-    parts = [p.ids for p in postings if len(p)]
+def rows_of(held: Iterable[np.ndarray]) -> np.ndarray:
+    """The ids in any of these ascending arrays of ids, ascending."""
+    parts = [ids for ids in held if len(ids)]
     if len(parts) < 2:
         return parts[0] if parts else EMPTY.ids
     # A merge of sorted runs (timsort finds them): 2-3x np.unique's hashing.

@@ -19,6 +19,8 @@ from index.storage.store import NewPassage, Store
 # Words of very different frequencies: a few in most passages, most in a handful.
 COMMON = ["the", "council", "storm", "market", "said"]
 RARE = [f"w{i}" for i in range(60)] + ["café", "naïve", "Zürich", "2024", "talks", "talk"]
+# Phrases of several tokens (adjacent in FTS5's match), and their tokens apart.
+RARE += ["covid-19", "covid", "19", "U.S.", "us", "O'Brien", "brien", "won't"]
 
 
 def _text(rng: random.Random) -> str:
