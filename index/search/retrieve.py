@@ -72,7 +72,7 @@ def collapse_duplicates(
     """Merge near-identical passages (syndicated copies): the best stays, listing the others.
 
     A hit merges into the first kept one with which it shares `threshold` of the
-    shorter one's shingles. With `keep`, only the first `keep` kept hits are returned,
+    shorter one's shingles. With `keep` (>= 0), only the first `keep` kept hits are returned,
     the same as `collapse_duplicates(hits)[:keep]`: once they are all found, a later
     hit is compared with them alone (it can only add to their "also reported by").
     """

@@ -11,9 +11,19 @@ import sqlite3
 
 import numpy as np
 
+from index.errors import StoreError
 from index.storage.posting_writes import write_postings
 
 SCHEMA_VERSION = 9
+
+
+def require_utf8(db: sqlite3.Connection) -> None:
+    """Refuse a database whose text is not UTF-8 (every index newsdesk creates is):
+    the packed reads of storage.vector_rows pass vector blobs through text, which
+    SQLite would convert from UTF-16, changing their bytes."""
+    encoding = db.execute("PRAGMA encoding").fetchone()[0]
+    if encoding != "UTF-8":
+        raise StoreError(f"the index database is in {encoding}; newsdesk keeps indexes in UTF-8")
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:

@@ -32,7 +32,7 @@ from index.storage.passage_rows import PassageRows
 from index.storage.posting_writes import postings_mismatch, write_postings
 from index.storage.postings import PostingsCache
 from index.storage.readers import READERS, Readers
-from index.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from index.storage.schema import MIGRATIONS, SCHEMA_VERSION, require_utf8
 from index.storage.story_rows import StoryRows
 from index.storage.vector_rows import VectorRows, encode_vector, generation_of
 
@@ -78,6 +78,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         self._readers: Readers | None = None
         self._dates, self._postings = {}, PostingsCache()  # PassageRows', LexicalReads'
         try:  # connect() is lazy: a file that is not a database fails only here
+            require_utf8(self._db)
             self._enable_wal()
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -130,8 +131,7 @@ class Store(LexicalReads, PassageRows, VectorRows, StoryRows):
         "database is locked" at once instead of waiting when another connection is
         using it, as when two processes create an index together: retry a while.
         """
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        delay = 0.002
+        deadline, delay = time.monotonic() + BUSY_TIMEOUT_S, 0.002
         while True:
             try:
                 self._db.execute("PRAGMA journal_mode=WAL").fetchall()

@@ -187,15 +187,19 @@ def test_vectors_are_stored_with_their_passages(store) -> None:
 
 def test_reads_of_many_passages_come_back_packed_byte_for_byte(store, tmp_path) -> None:
     # More ids than one chunk of `IN (...)`, vectors holding NUL bytes and every other
-    # byte value: the packed read (one aggregate row per chunk) gives what reading row
-    # by row gives, in the order asked.
+    # byte value, passages of several articles: the packed read (one aggregate row per
+    # chunk) gives what reading row by row gives, in the order asked.
     rng = np.random.default_rng(7)
     vectors = rng.standard_normal((700, DIM)).astype(np.float32)
     vectors[::3] = 0.0
-    article = Article(title="", text="x", source="Wire", published="2025-01-02")
-    passages = [NewPassage(i, f"Passage {i}.", v) for i, v in enumerate(vectors)]
-    with store.transaction():
-        ids = store.add_article(article, "many", "hash-many", passages)
+    ids: list[int] = []
+    for number, start in enumerate(range(0, 700, 100)):
+        article = Article(title="", text="x", source="Wire", published=f"2025-01-0{number + 1}")
+        passages = [
+            NewPassage(i, f"Passage {start + i}.", v) for i, v in enumerate(vectors[start:][:100])
+        ]
+        with store.transaction():
+            ids += store.add_article(article, f"many{number}", f"hash-many{number}", passages)
     asked = [*reversed(ids), 10**9]  # the newest first, and one id not stored
     found, matrix = store.vector_matrix(asked)
     assert found.tolist() == asked[:-1]
@@ -203,12 +207,29 @@ def test_reads_of_many_passages_come_back_packed_byte_for_byte(store, tmp_path) 
     assert np.array_equal(matrix, stored[::-1]) and all_ids.tolist() == ids
     rows, again, with_rows = store.ranking_rows_and_vectors(asked)
     assert again.tolist() == asked[:-1] and np.array_equal(with_rows, matrix)
-    assert [rows[pid][1] for pid in ids] == list(range(700))
+    assert [rows[pid][1] for pid in ids] == [i % 100 for i in range(700)]
+    articles = [rows[pid][0] for pid in ids]
+    assert articles == sorted(articles) and len(set(articles)) == 7
+    assert [rows[pid][2] for pid in ids[::100]] == [f"2025-01-0{n + 1}" for n in range(7)]
     # A blob of another length is damage, said as such, never a misaligned matrix.
     with sqlite3.connect(tmp_path / "news.sqlite3") as db:
         db.execute("UPDATE passages SET vector = x'00' WHERE id = ?", (ids[5],))
-    with pytest.raises(StoreError, match="damaged"):
-        store.vector_matrix(ids)
+    for read in (store.vector_matrix, store.ranking_rows_and_vectors):
+        with pytest.raises(StoreError, match="damaged"):
+            read(ids)
+
+
+def test_a_database_in_utf16_is_refused_and_left_as_it_was(tmp_path) -> None:
+    # The packed reads pass vector blobs through text, which SQLite would convert.
+    path = tmp_path / "news.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA encoding = 'UTF-16be'")
+        db.execute("CREATE TABLE mine (x)")
+    with pytest.raises(StoreError, match="UTF-16be"):
+        Store(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("mine",)]
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
 def test_an_empty_store_has_no_vectors(store) -> None:
