@@ -33,6 +33,7 @@ PER_SIZE = (
     "ingest_passages_per_s",
     "ingest_ratio_vs_encode",
     "ingest_overhead_passages_per_s",
+    "ingest_overhead_vs_smallest",
     "ram_bytes_per_passage",
     "disk_bytes_per_passage",
     "ready_s",
@@ -80,6 +81,8 @@ def _check(result: dict, sizes: tuple[int, ...]) -> None:
         assert result["ready_s"][key] > 0
         assert 0 < result["ingest_ratio_vs_encode"][key] <= 1
     assert result["ingest_sample"]["passages"] > 0
+    # Each round's smallest size against itself: exactly 1, whatever the timings.
+    assert result["ingest_overhead_vs_smallest"][keys[0]] == 1.0
 
 
 def test_bench_json_counts_and_exact_recall(tmp_path: Path, capsys) -> None:
