@@ -232,6 +232,19 @@ def test_a_database_in_utf16_is_refused_and_left_as_it_was(tmp_path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
+def test_passage_ids_are_every_stored_id_ascending(store) -> None:
+    assert store.passage_ids().tolist() == []
+    a = _add(store, "a", ["One.", "Two.", "Three."])
+    b = _add(store, "b", ["Four."])
+    c = _add(store, "c", ["Five.", "Six."])
+    with store.transaction():
+        store.delete_article(store.ranking_rows([b[0]])[b[0]][0])
+    ids = store.passage_ids()
+    assert ids.dtype == np.int64 and ids.tolist() == [*a, *c]
+    generation, snapshot = store.id_snapshot()
+    assert generation > 0 and snapshot.tolist() == [*a, *c]
+
+
 def test_an_empty_store_has_no_vectors(store) -> None:
     ids, matrix = store.all_vectors()
     assert len(ids) == 0 and len(matrix) == 0
