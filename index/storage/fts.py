@@ -152,14 +152,14 @@ class LexicalReads:
         postings: dict[str, Postings] = {
             p: held_by_token[tokens[p][0]][0] for p in phrases if len(tokens[p]) == 1
         }  # "talks" and "talk" are two phrases of one token, read once
-        alone = {
-            p: self._ranked(db, "passages_fts", title_weight, p, -1)
-            for p in phrases
-            if len(tokens[p]) > 1
-        }
         held_ids = {p: held.ids for p, held in postings.items()}
-        for p, scored in alone.items():
-            held_ids[p] = np.sort(np.fromiter(scored, dtype=np.int64, count=len(scored)))
+        alone: dict[str, np.ndarray] = {}  # a several-token phrase's terms, by its ids
+        for p in (p for p in phrases if len(tokens[p]) > 1):
+            scored = self._ranked(db, "passages_fts", title_weight, p, -1)
+            matched = np.fromiter(scored, dtype=np.int64, count=len(scored))
+            order = np.argsort(matched)
+            held_ids[p] = matched[order]
+            alone[p] = np.fromiter(scored.values(), dtype=np.float64, count=len(scored))[order]
         held_ids.update((p, EMPTY.ids) for p in phrases if not tokens[p])
         counts = {p: len(held_ids[p]) for p in phrases}  # FTS5's rows matching p
         rare = [p for p in phrases if counts[p] <= self.common_rows] if len(phrases) > 1 else []
@@ -187,8 +187,7 @@ class LexicalReads:
                 into = np.flatnonzero(mine[at] == ids)
                 taken = at[into]
             if phrase in alone:
-                scored = alone[phrase]
-                terms = np.array([scored[pid] for pid in mine[taken].tolist()], dtype=np.float64)
+                terms = alone[phrase][taken]
             else:
                 held = postings[phrase].take(taken)
                 terms = bm25_terms(held, idf(rows_total, counts[phrase]), avgdl, title_weight)
