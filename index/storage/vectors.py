@@ -10,7 +10,6 @@ a batch.)
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from pathlib import Path
@@ -30,13 +29,14 @@ log = logging.getLogger(__name__)
 # -- building, searching and saving the shared index (the approximate index's own
 # settings are in storage.vector_index) ------------------------------------------------
 RETRAIN_LISTS = 2  # retrain once the index would get 2x the lists (~4x the passages)
-# An approximate search fetches 1.5k hits and keeps the k best by exact cosine: at 1M
-# passages the codes alone reach recall@10 0.930 (6 bits) or 0.963 (8 bits) with 64
-# lists (near neighbours score within the codes' error of each other); re-scored, 0.978.
-# Each hit re-scored is a row read (~10 us); of 2k hits fetched (k = 150, 100 bench
-# questions), the k best by exact cosine were within the codes' first 171 at 100k
-# passages and 195 at 1M, so 1.5k keeps the same k and reads a quarter fewer rows.
-RERANK_FETCH = 1.5
+# An approximate search fetches 2k hits, at most k + RERANK_MARGIN, and keeps the k
+# best by exact cosine: at 1M passages the codes alone reach recall@10 0.930 (6 bits)
+# or 0.963 (8 bits) with 64 lists (near neighbours score within the codes' error of
+# each other); 2k re-scored, 0.978. Each hit re-scored is a row read (~10 us): of a
+# question's 2k = 300 hits (k = 150, 100 bench questions), the k best by exact cosine
+# were within the codes' first 171 at 100k passages and 195 at 1M, so it reads 225, a
+# quarter fewer. Smaller searches (stories ask for 32) keep their 2k.
+RERANK_MARGIN = 75
 BUILD_CHUNK = 2_000  # passages read from the store at a time while building
 RETRY_BUILD_S = 60.0  # after a failed build
 # The file is saved once this share of the index changed since the last save (at least
@@ -139,12 +139,12 @@ class SharedVectors(VectorIndex):
         return kept, {pid: rows[pid] for pid, _ in kept}
 
     def _search(self, query: np.ndarray, k: int) -> tuple[list[tuple[int, float]], bool]:
-        """FAISS's hits (1.5k of them from an approximate index, to be re-scored), and
-        whether the index is approximate."""
+        """FAISS's hits (2k, at most k + RERANK_MARGIN, from an approximate index, to be
+        re-scored), and whether the index is approximate."""
         self.refresh(wait=False)
         with self._faiss_lock:
             approximate = self.approximate
-            fetch = math.ceil(RERANK_FETCH * k) if approximate else k
+            fetch = k + min(k, RERANK_MARGIN) if approximate else k
             return super().search(query, fetch), approximate
 
     def ids(self) -> np.ndarray:
