@@ -130,19 +130,25 @@ class LexicalReads:
     ) -> dict[int, float] | None:
         """`_bm25` of passages_fts from the postings of storage.postings: the same rows,
         scores and order, without FTS5 scoring each row. None when a posting holds a
-        capped count or length.
+        capped count or length, or a phrase of several tokens may be common.
 
-        A phrase of several tokens ("covid-19": covid, 19) matches them adjacent, and
+        A phrase of several tokens ("o'brien": o, brien) matches them adjacent, and
         postings keep no positions: FTS5 scores that phrase alone, over its own rows.
         bm25 is a sum of one term a phrase, each depending on that phrase alone (its
         IDF, its frequency in the row, the row's length), and a one-phrase query's bm25
         is its term to the bit (FTS5 adds it to 0.0 and negates it), so the sum below
-        is still FTS5's.
+        is still FTS5's. Its rows are bounded by its rarest token's: when that token is
+        in more than `common_rows` rows, the phrase may be common, and scoring all its
+        rows ("won't": most passages hold "t") would undo the bound that `_bm25`'s
+        FTS5 path keeps by scoring a common phrase only beside a rare one.
         """
         tokens = {p: phrase_tokens(p[1:-1]) for p in phrases}
         rows_total, token_total = fts_totals(db)
         if not rows_total:
             return {}
+        several = [t for t in tokens.values() if len(t) > 1]
+        if any(min(count_postings(db, t) for t in ts) > self.common_rows for ts in several):
+            return None
         last = last_epoch(db)
         held_by_token = {
             t[0]: self._postings.read(db, t[0], last) for t in tokens.values() if len(t) == 1

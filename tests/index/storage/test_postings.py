@@ -107,6 +107,27 @@ def test_a_phrase_of_several_tokens_is_ranked_by_fts5(store) -> None:
     assert store.lexical(["covid-19"])  # found, as a phrase
 
 
+def test_a_phrase_of_several_tokens_is_scored_alone_only_while_it_is_rare(
+    store, monkeypatch
+) -> None:
+    # Rare ("o brien": "brien" in few passages): FTS5 scores that phrase alone and the
+    # postings the rest. Possibly common (each token in more than `common_rows` rows):
+    # the whole question goes through FTS5, which scores a common phrase only beside a
+    # rare one, instead of scoring all the phrase's rows.
+    _add_text(store, "ob", "O'Brien said the council met. O said Brien left.")
+    phrases = ['"O\'Brien"', '"council"', '"w3"']
+    own = store._own_bm25
+    with store._read() as db:
+        db.execute("BEGIN")
+        try:
+            assert own(db, 0.3, phrases, -1) == _fts5(store, ["O'Brien", "council", "w3"])
+            monkeypatch.setattr(Store, "common_rows", 0)
+            assert own(db, 0.3, phrases, -1) is None
+        finally:
+            db.execute("COMMIT")
+    assert store.lexical(["O'Brien", "council", "w3"]) == _fts5(store, ["O'Brien", "council", "w3"])
+
+
 def _add_text(store: Store, key: str, text: str, title: str = "") -> None:
     passage = NewPassage(0, text, np.ones(4, dtype=np.float32) / 2)
     with store.transaction():
