@@ -322,7 +322,8 @@ def run_bench(settings: BenchSettings, log: Log | None = None) -> dict[str, Any]
     )
     rounds: dict[int, list[float]] = {size: [] for size in settings.sizes}
     for number in range(OVERHEAD_ROUNDS):
-        for size in settings.sizes:
+        # Every other round backwards: no size always runs right after the largest.
+        for size in settings.sizes if number % 2 == 0 else settings.sizes[::-1]:
             directory = root / f"n{size}"
             config = index_config(directory, embedder.name, settings.passage_tokens)
             synthesizer = Synthesizer(seed, rng_seed=size + 1 + 1000 * number)

@@ -83,6 +83,7 @@ def _check(result: dict, sizes: tuple[int, ...]) -> None:
     assert result["ingest_sample"]["passages"] > 0
     # Each round's smallest size against itself: exactly 1, whatever the timings.
     assert result["ingest_overhead_vs_smallest"][keys[0]] == 1.0
+    assert all(ratio > 0 for ratio in result["ingest_overhead_vs_smallest"].values())
 
 
 def test_bench_json_counts_and_exact_recall(tmp_path: Path, capsys) -> None:
