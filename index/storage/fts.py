@@ -146,8 +146,8 @@ class LexicalReads:
         rows_total, token_total = fts_totals(db)
         if not rows_total:
             return {}
-        several = [t for t in tokens.values() if len(t) > 1]
-        if any(min(count_postings(db, t) for t in ts) > self.common_rows for ts in several):
+        several = [p for p in phrases if len(tokens[p]) > 1]
+        if any(min(count_postings(db, t) for t in tokens[p]) > self.common_rows for p in several):
             return None
         last = last_epoch(db)
         held_by_token = {
@@ -160,7 +160,7 @@ class LexicalReads:
         }  # "talks" and "talk" are two phrases of one token, read once
         held_ids = {p: held.ids for p, held in postings.items()}
         alone: dict[str, np.ndarray] = {}  # a several-token phrase's terms, by its ids
-        for p in (p for p in phrases if len(tokens[p]) > 1):
+        for p in several:
             scored = self._ranked(db, "passages_fts", title_weight, p, -1)
             matched = np.fromiter(scored, dtype=np.int64, count=len(scored))
             order = np.argsort(matched)
