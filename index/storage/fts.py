@@ -12,9 +12,8 @@ from contextlib import AbstractContextManager
 import numpy as np
 
 from index.side_threads import side_pool
+from index.storage.posting_codec import EMPTY, Postings
 from index.storage.postings import (
-    EMPTY,
-    Postings,
     PostingsCache,
     bm25_terms,
     count_postings,

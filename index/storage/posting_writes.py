@@ -3,11 +3,12 @@ writes the passages, and checking them against the stored passages.
 
 A token's postings in an epoch are parts, ids ascending: the last one raw (6 bytes a
 posting) while it holds fewer than TAIL, which each commit extends at the cost of a
-copy; the others zlib-compressed (~3 bytes a posting), merged FANOUT at a time once
-FANOUT of a size have gathered (an LSM tree per token and epoch: each posting is
-compressed about log4(postings / TAIL) times, and a token reads few parts). Rewriting
-the whole growing row at every commit instead cost the ingest 2.7 ms a passage at 10k
-passages and 4.7 ms at 1M; a raw tail of 4,096 made the index 5 % larger.
+copy; the others compressed (storage.posting_codec, ~1.7 bytes a posting), merged
+FANOUT at a time once FANOUT of a size have gathered (an LSM tree per token and epoch:
+each posting is compressed about log4(postings / TAIL) times, and a token reads few
+parts). Rewriting the whole growing row at every commit instead cost the ingest 2.7 ms
+a passage at 10k passages and 4.7 ms at 1M; a raw tail of 4,096 made the index 5 %
+larger.
 """
 
 from __future__ import annotations
@@ -17,18 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.storage.postings import (
-    EMPTY,
-    EPOCH,
-    PACKED,
-    RAW,
-    TAIL,
-    TOKENIZER,
-    Postings,
-    concat,
-    decode,
-    encode,
-)
+from index.storage.posting_codec import EMPTY, EPOCH, RAW, Postings, concat, decode, encode
+from index.storage.postings import TAIL, TOKENIZER
 
 FANOUT = 4
 
@@ -103,7 +94,7 @@ def _append(
         writes.append(_part(token, epoch, number, merged, packed=False))
         return True
     # Sealed: merge it with the sealed parts before it while FANOUT of a tier end the list.
-    sealed = [(n, rows) for n, rows, _, kind in parts if kind == PACKED]
+    sealed = [(n, rows) for n, rows, _, kind in parts if kind != RAW]
     group = [merged]
     level = _level(len(merged))
     while len(sealed) >= FANOUT - 1 and all(

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,94 +31,20 @@ from functools import lru_cache
 
 import numpy as np
 
-# The tokenizer of passages_fts (index.storage.schema): the tokens must be its tokens.
-TOKENIZE = "porter unicode61 remove_diacritics 2"
-# Passages an epoch: a token's parts cover one epoch each (a common token has 16 epochs
-# at 1M), read in one range scan. Each part is decoded on its own: at 1M passages a
-# question read 362 rows with 16,384 passages an epoch, 18.7 ms of its bm25 in decoding
-# them. At most 65,536: ids are stored as 16-bit gaps within an epoch.
-EPOCH = 65536
-# A token's raw tail in an epoch holds fewer postings than this (storage.posting_writes).
-TAIL = 256
-RAW, PACKED = b"\x00", b"\x01"  # a part's first byte: its format
-K1, B = 1.2, 0.75  # fts5_aux.c's bm25 constants
-# Counts and lengths are stored in 8 and 16 bits: only a passage that repeats one word
-# 255 times or more (or with its title, is 65,535 tokens long or more) reaches the cap,
-# and a question whose postings hold a capped value is scored by FTS5 (`clipped`).
-COUNT_MAX, LENGTH_MAX = 255, 65535
-
-
-@dataclass(frozen=True)
-class Postings:
-    """One token's postings, ids ascending: its count in each passage's text and title,
-    and each passage's length in tokens (text and title together, as FTS5 counts)."""
-
-    ids: np.ndarray  # int64
-    text: np.ndarray  # uint8
-    title: np.ndarray  # uint8
-    length: np.ndarray  # uint16
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def clipped(self) -> bool:
-        """Whether a count or a length may have been capped (then the scores would not
-        be FTS5's)."""
-        return bool(
-            (self.text == COUNT_MAX).any()
-            or (self.title == COUNT_MAX).any()
-            or (self.length == LENGTH_MAX).any()
-        )
-
-    def take(self, keep: np.ndarray | slice) -> Postings:
-        return Postings(self.ids[keep], self.text[keep], self.title[keep], self.length[keep])
-
-
-EMPTY = Postings(
-    np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.uint16)
+from index.storage.posting_codec import (
+    COUNT_MAX,
+    EMPTY,
+    LENGTH_MAX,
+    Postings,
+    concat,
+    decode_parts,
 )
 
-
-def encode(postings: Postings, epoch: int, *, packed: bool) -> bytes:
-    """A part's postings: a format byte, then column arrays (little-endian), zlib-
-    compressed when `packed`: the gaps between ids (u16: ids of one epoch are less than
-    EPOCH apart), text counts (u8), title counts (u8), lengths (u16)."""
-    offsets = (postings.ids - epoch * EPOCH).astype(np.int64)
-    gaps = np.diff(offsets, prepend=0).astype("<u2")
-    columns = b"".join(
-        (
-            gaps.tobytes(),
-            postings.text.astype(np.uint8).tobytes(),
-            postings.title.astype(np.uint8).tobytes(),
-            postings.length.astype("<u2").tobytes(),
-        )
-    )
-    return PACKED + zlib.compress(columns, 1) if packed else RAW + columns
-
-
-def decode(blob: bytes, epoch: int) -> Postings:
-    data = zlib.decompress(blob[1:]) if blob[:1] == PACKED else blob[1:]
-    n = len(data) // 6
-    ids = np.cumsum(np.frombuffer(data, "<u2", n, 0), dtype=np.int64) + epoch * EPOCH
-    return Postings(
-        ids,
-        np.frombuffer(data, np.uint8, n, 2 * n),
-        np.frombuffer(data, np.uint8, n, 3 * n),
-        np.frombuffer(data, "<u2", n, 4 * n),
-    )
-
-
-def concat(parts: Sequence[Postings]) -> Postings:
-    if not parts:
-        return EMPTY
-    if len(parts) == 1:
-        return parts[0]
-    return Postings(
-        np.concatenate([p.ids for p in parts]),
-        np.concatenate([p.text for p in parts]),
-        np.concatenate([p.title for p in parts]),
-        np.concatenate([p.length for p in parts]),
-    )
+# The tokenizer of passages_fts (index.storage.schema): the tokens must be its tokens.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+# A token's raw tail in an epoch holds fewer postings than this (storage.posting_writes).
+TAIL = 256
+K1, B = 1.2, 0.75  # fts5_aux.c's bm25 constants
 
 
 class Tokenizer:
@@ -255,7 +180,7 @@ class PostingsCache:
                 (token,),
             ).fetchall()
             keys = tuple((*row[:5], row[5] if row[2] < TAIL else None) for row in rows)
-            postings = concat([decode(row[5], row[0]) for row in rows])
+            postings = decode_parts([(row[0], row[2], row[5]) for row in rows])
         else:
             # A raw part's bytes are part of its key: deleting postings rewrites an
             # epoch, and its new raw part may end at the same id with the same count
@@ -296,7 +221,7 @@ class PostingsCache:
                     "SELECT data FROM passage_postings WHERE epoch = ? AND token = ? AND part = ?",
                     (key[0], token, key[1]),
                 ).fetchone()[0]
-            pieces.append(decode(data, key[0]))
+            pieces.append(decode_parts([(key[0], key[2], data)]))
         return concat(pieces)
 
     def _drop(self, token: str) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import zlib
 
 import numpy as np
 import pytest
 
 from index.errors import StoreError
 from index.records import Article
-from index.storage import posting_writes, postings, schema
+from index.storage import posting_codec, posting_writes, postings, schema
+from index.storage.posting_codec import decode, encode
 from index.storage.posting_writes import postings_mismatch
-from index.storage.postings import TOKENIZER, decode, encode, phrase_tokens
+from index.storage.postings import TOKENIZER, phrase_tokens
 from index.storage.store import NewPassage, Store
 
 # Words of very different frequencies: a few in most passages, most in a handful.
@@ -223,8 +225,10 @@ def test_the_check_finds_postings_that_disagree(store) -> None:
 
 def test_encoding_round_trips_an_epoch_and_clips_counts() -> None:
     epoch = 3
-    ids = np.array([0, 1, 17, postings.EPOCH - 1], dtype=np.int64) + epoch * postings.EPOCH
-    held = postings.Postings(
+    ids = (
+        np.array([0, 1, 17, posting_codec.EPOCH - 1], dtype=np.int64) + epoch * posting_codec.EPOCH
+    )
+    held = posting_codec.Postings(
         ids,
         np.array([1, 0, 255, 2], dtype=np.uint8),
         np.array([0, 1, 0, 3], dtype=np.uint8),
@@ -275,10 +279,12 @@ def test_commits_extend_a_raw_tail_and_merge_sealed_parts_by_tier(tmp_path, monk
                 " WHERE token = 'council' ORDER BY epoch, part"
             ).fetchall()
         kinds = [kind for _, kind in parts]
-        assert postings.RAW not in kinds[:-1]  # only the last part may be raw
-        if kinds[-1] == postings.RAW:
+        assert posting_codec.RAW not in kinds[:-1]  # only the last part may be raw
+        if kinds[-1] == posting_codec.RAW:
             assert parts[-1][0] < 2
-        levels = [posting_writes._level(rows) for rows, kind in parts if kind == postings.PACKED]
+        levels = [
+            posting_writes._level(rows) for rows, kind in parts if kind == posting_codec.PACKED
+        ]
         assert max(levels) >= 2  # merged twice over
         assert all(levels.count(level) < 4 for level in set(levels))  # tiers kept small
         with store.transaction():  # deletions rewrite the parts they touch
@@ -355,5 +361,45 @@ def test_kept_postings_follow_a_rewrite_that_shifts_the_raw_part(tmp_path, monke
             ).fetchall()
         assert before == after  # the case: same count, last id and size
         assert store.lexical(["storm"]) == _fts5(store, ["storm"])
+    finally:
+        store.close()
+
+
+def test_parts_written_by_zlib_are_read_and_merged_with_new_ones(tmp_path, monkeypatch) -> None:
+    """An index whose sealed parts are zlib (written before the packed format) ranks as
+    FTS5 does, and commits merge those parts with new ones."""
+    monkeypatch.setattr(posting_writes, "TAIL", 2)
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        rng = random.Random(7)
+        for number in range(24):
+            _add(store, rng, f"a{number}")
+        with store.transaction() as db:
+            sealed = db.execute(
+                "SELECT token, epoch, part, data FROM passage_postings"
+                " WHERE substr(data, 1, 1) = ?",
+                (posting_codec.PACKED,),
+            ).fetchall()
+            for token, epoch, part, data in sealed:
+                old = posting_codec.ZLIB + zlib.compress(
+                    posting_codec.encode(decode(data, epoch), epoch, packed=False)[1:], 1
+                )
+                db.execute(
+                    "UPDATE passage_postings SET data = ?"
+                    " WHERE token = ? AND epoch = ? AND part = ?",
+                    (old, token, epoch, part),
+                )
+        assert len(sealed) > 10
+        store.check_full_text()
+        for terms in _questions(11):
+            assert store.lexical(terms) == _fts5(store, terms)
+        for number in range(24):  # merges read zlib parts and write packed ones
+            _add(store, rng, f"b{number}")
+        store.check_full_text()
+        with store._read() as db:
+            kinds = {r[0] for r in db.execute("SELECT substr(data, 1, 1) FROM passage_postings")}
+        assert posting_codec.PACKED in kinds
+        for terms in _questions(12):
+            assert store.lexical(terms) == _fts5(store, terms)
     finally:
         store.close()
