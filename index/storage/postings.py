@@ -153,11 +153,6 @@ class PostingsCache:
     parts are identified by their `PartKey`s, read without the sealed parts' data; a
     commit that extends a token's raw tail re-decodes that tail alone.
     Tokens of fewer than `FROM` postings decode in microseconds and are not kept.
-    Over the budget, the token of fewest postings goes first (the least recently used
-    of equals): decoding costs about a token's size, and questions ask most for the
-    tokens in most passages. Dropping the least recently used instead, the 100 bench
-    questions at 1M evicted "state" (430k postings, 13 ms to decode) for tokens of
-    5-50k before a question needed it again.
     """
 
     FROM = 4096
@@ -243,7 +238,8 @@ class PostingsCache:
             self._held[token] = held
             self._size += len(held.postings)
             while self._size > self.budget:
-                self._drop(min(self._held, key=lambda kept: len(self._held[kept].postings)))
+                _, dropped = self._held.popitem(last=False)
+                self._size -= len(dropped.postings)
 
 
 def _read_only(postings: Postings) -> Postings:

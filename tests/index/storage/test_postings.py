@@ -424,22 +424,3 @@ def test_warming_decodes_the_commonest_searched_tokens_first(store, monkeypatch)
         assert store.lexical(terms) == _fts5(store, terms)
     store.close()
     assert store.warm_postings(skip) == 0  # closed meanwhile: nothing, quietly
-
-
-def test_over_its_budget_the_cache_drops_the_token_of_fewest_postings() -> None:
-    """The least recently used of equals goes first; a token smaller than every kept
-    one is not kept at all once the budget is full."""
-
-    def held(size: int) -> postings._Held:
-        ids = np.arange(size, dtype=np.int64)
-        zeros = np.zeros(size, np.uint8)
-        return postings._Held((), posting_codec.Postings(ids, zeros, zeros, zeros), False)
-
-    cache = postings.PostingsCache(budget=100)
-    for token, size in (("big", 50), ("mid", 20), ("small", 10), ("equal", 20)):
-        cache._keep(token, held(size))
-    assert list(cache._held) == ["big", "mid", "small", "equal"] and cache._size == 100
-    cache._keep("new", held(25))  # 125: "small" (10) goes, then 115: "mid" (20, older)
-    assert set(cache._held) == {"big", "equal", "new"} and cache._size == 95
-    cache._keep("speck", held(10))  # 105: smaller than all kept, so it goes itself
-    assert set(cache._held) == {"big", "equal", "new"} and cache._size == 95
