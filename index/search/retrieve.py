@@ -11,7 +11,6 @@ from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 from itertools import islice
 
 import numpy as np
@@ -24,12 +23,11 @@ from index.search.query import Query
 from index.search.rerank import rerank
 from index.side_threads import side_pool
 from index.storage.passage_rows import RankingRow
-from index.storage.postings import phrase_tokens
 from index.storage.store import Store
 from index.storage.vector_index import faiss_threads
 from index.storage.vectors import SharedVectors
 from index.text.dates import to_date
-from index.text.words import QUESTION_STOPWORDS, words
+from index.text.words import words
 
 MODES = ("hybrid", "dense", "lexical")
 QUERY_CACHE_SIZE = 1024  # question and topic vectors kept: 3 KB each
@@ -94,12 +92,6 @@ def collapse_duplicates(
     return [hit for hit, _ in kept]
 
 
-@lru_cache(maxsize=1)
-def _unsearched() -> frozenset[str]:
-    """FTS5's tokens of the words left out of every question's terms."""
-    return frozenset(t for word in QUESTION_STOPWORDS for t in phrase_tokens(word))
-
-
 def _age_days(published: str, now: date) -> float:
     day = to_date(published)
     return math.inf if day is None else float((now - day).days)
@@ -118,13 +110,6 @@ class Retriever:
         self.store, self.vectors, self.embedder, self.settings = store, vectors, embedder, settings
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._query_lock = threading.Lock()
-        self._warm_started = threading.Lock()  # taken once, by the first search
-
-    def _warm_once(self) -> None:
-        """At the first search, decode the most common tokens' postings beside it
-        (`Store.warm_postings`), leaving out the words a question's terms never hold."""
-        if self._warm_started.acquire(blocking=False):
-            side_pool("warm-postings", 1).submit(self.store.warm_postings, _unsearched())
 
     def query_vector(self, text: str) -> np.ndarray:
         """The embedding of a question or topic, remembered for the last
@@ -163,7 +148,6 @@ class Retriever:
         pending: Future[LexicalSide] | None = None
         found_dense: list[dict[int, float]] = []  # the dense hits, once known
         if mode == "hybrid" and not self.store.writing():
-            self._warm_once()
             # SQLite, the model and FAISS all work outside the GIL: bm25 runs on the
             # other core while this thread embeds the question and searches the vectors
             # (1M passages: bm25 21 ms, FAISS 8 ms, the model ~22 ms, in turn).

@@ -6,12 +6,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 
 import numpy as np
 
-from index.errors import StoreError
 from index.side_threads import side_pool
 from index.storage.posting_codec import EMPTY, Postings
 from index.storage.postings import (
@@ -51,8 +50,6 @@ COMMON_ROWS = 5000
 # passages moves it): a question counts each of its terms twice (the match's rare
 # terms, then IDF weights), and news questions share words. 3.3 ms a question at 100k.
 COUNT_CACHE_SIZE = 8192
-# Tokens of the newest epoch considered by `warm_postings`, most passages first.
-WARM_CANDIDATES = 160
 
 
 def _phrases(terms: Iterable[str]) -> list[str]:
@@ -90,40 +87,6 @@ class LexicalReads:
         """bm25 scores (higher is better) of the `limit` best whole articles matching any
         of `terms`, best first, as `lexical`."""
         return self._bm25("articles_fts", 0.5, terms, limit)
-
-    def warm_postings(self, skip: Collection[str] = ()) -> int:
-        """Decode into the postings cache the tokens in most passages of the newest
-        epoch (recent news), most first, up to half the cache, leaving out `skip` (tokens
-        no question searches); return the postings decoded. Runs beside the first
-        questions after a start: at 1M passages a question holding "state" or "trump"
-        (360-430k postings each) spent 7-11 ms decoding each of them the first time.
-        Stops quietly when the store closes."""
-        decoded = 0
-        try:
-            with self._read() as db:
-                newest = last_epoch(db)
-                ranked = db.execute(
-                    "SELECT token, SUM(rows) AS n FROM passage_postings WHERE epoch = ?"
-                    " GROUP BY token ORDER BY n DESC, token LIMIT ?",
-                    (newest, WARM_CANDIDATES),
-                ).fetchall()
-            for token, _ in ranked:
-                if token in skip:
-                    continue
-                if decoded >= self._postings.budget // 2:
-                    break
-                with self._read() as db:  # a reader a token: questions share the pool
-                    db.execute("BEGIN")
-                    try:
-                        held, _ = self._postings.read(db, token, last_epoch(db))
-                    finally:
-                        db.execute("COMMIT")
-                if len(held) < PostingsCache.FROM:
-                    break  # the next tokens are rarer still: decoding them is cheap
-                decoded += len(held)
-        except (StoreError, sqlite3.ProgrammingError):
-            pass  # closed meanwhile
-        return decoded
 
     def _bm25(
         self, table: str, title_weight: float, terms: Sequence[str], limit: int

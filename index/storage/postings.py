@@ -156,9 +156,8 @@ class PostingsCache:
     """
 
     FROM = 4096
-    # 12 bytes a posting: ~126 MiB, about the 35 most common tokens at 1M passages (half
-    # of it warmed at the first search: `LexicalReads.warm_postings`).
-    BUDGET = 11_000_000
+    # 12 bytes a posting: ~64 MiB, about the 16 most common tokens at 1M passages.
+    BUDGET = 5_500_000
 
     def __init__(self, budget: int = BUDGET) -> None:
         self.budget = budget  # postings kept at most

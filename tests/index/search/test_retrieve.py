@@ -366,20 +366,3 @@ def test_a_hit_deleted_while_it_is_ranked_gives_its_place_to_the_next(
     monkeypatch.setattr(store, "passages", top_deleted_meanwhile)
     after = [h.passage.id for h in retriever.search(query, now=NOW, k=2)]
     assert after == [pid for pid in longer if pid != before[0]][:6]
-
-
-def test_the_first_search_warms_the_commonest_tokens_beside_it(hash_index, monkeypatch) -> None:
-    """The first hybrid search starts `Store.warm_postings` on a side thread; once it
-    is done the commonest searched tokens are decoded, and stop words are not."""
-    from index.side_threads import side_pool
-    from index.storage import postings
-
-    monkeypatch.setattr(postings.PostingsCache, "FROM", 1)
-    hash_index.ingest_articles(OTHERS)
-    store = hash_index._store
-    assert not store._postings._held
-    hash_index.answer("Who funded the roads?", now=NOW)
-    side_pool("warm-postings", 1).submit(lambda: None).result()  # one worker: after it
-    held = set(store._postings._held)
-    assert {"the", "to"}.isdisjoint(held)  # stop words: no question searches them
-    assert {"council", "budget"} <= held

@@ -403,24 +403,3 @@ def test_parts_written_by_zlib_are_read_and_merged_with_new_ones(tmp_path, monke
             assert store.lexical(terms) == _fts5(store, terms)
     finally:
         store.close()
-
-
-def test_warming_decodes_the_commonest_searched_tokens_first(store, monkeypatch) -> None:
-    """`warm_postings` keeps the tokens in most passages, most first, leaves out the
-    ones no question searches, stops at half the cache, and changes no ranking."""
-    monkeypatch.setattr(postings.PostingsCache, "FROM", 1)
-    with store._read() as db:
-        ranked = db.execute(
-            "SELECT token, SUM(rows) AS n FROM passage_postings GROUP BY token"
-            " ORDER BY n DESC, token"
-        ).fetchall()
-    skip = {ranked[0][0]}  # the commonest token: as a stop word would be
-    wanted = [(token, n) for token, n in ranked if token not in skip]
-    store._postings.budget = 2 * (wanted[0][1] + wanted[1][1] + wanted[2][1])
-    decoded = store.warm_postings(skip)
-    assert decoded == wanted[0][1] + wanted[1][1] + wanted[2][1]
-    assert set(store._postings._held) == {token for token, _ in wanted[:3]}
-    for terms in _questions(31):
-        assert store.lexical(terms) == _fts5(store, terms)
-    store.close()
-    assert store.warm_postings(skip) == 0  # closed meanwhile: nothing, quietly
