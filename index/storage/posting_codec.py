@@ -7,18 +7,18 @@ A part's first byte is its format:
   bytes compress to almost nothing);
 - ZLIB: zlib of the columns as they are, written before PACKED and still read.
 
-Measured on the sealed parts of one epoch of the 1M-passage bench index, bytes a posting
-and decompression per posting (a common token such as "state", 430k postings, in
-brackets, decoded whole):
+Measured on the 3,933 sealed parts of one epoch of the 1M-passage bench index
+(benchmarks/posting_formats.py), bytes and time a posting:
 
-| format | bytes a posting | decompress | compress |
+| format | bytes | decompress | compress |
 |---|---|---|---|
-| ZLIB (level 1) | 2.10 | 35.5 ns (7.5 ms) | 104 ns |
-| zlib of the shuffled bytes | 1.75 | 26.2 ns (5.6 ms) | 81 ns |
-| lz4 of the shuffled bytes | 2.18 | 8.2 ns (0.7 ms) | 7 ns |
-| PACKED: zstd (level 3) of the shuffled bytes | 1.66 | 9.8 ns (1.6 ms) | 32 ns |
+| ZLIB (level 1) | 2.16 | 26.2 ns | 103 ns |
+| zlib of the shuffled bytes | 1.78 | 19.6 ns | 72 ns |
+| lz4 of the shuffled bytes | 2.20 | 3.1 ns | 6 ns |
+| PACKED: zstd (level 3) of the shuffled bytes | 1.71 | 9.0 ns | 31 ns |
 
-zstd is about as fast as lz4 over a whole epoch and the smallest of all.
+zstd is the smallest; lz4's speed would save ~2.5 ms of the ~11 a 430k-posting token
+takes to read and decode the first time, for a quarter more bytes.
 """
 
 from __future__ import annotations
