@@ -40,6 +40,7 @@ from index.errors import StoreError
 EPOCH = 65536
 RAW, ZLIB, PACKED = b"\x00", b"\x01", b"\x02"  # a part's first byte: its format
 ZSTD_LEVEL = 3
+PART_BYTES_MAX = 6 * EPOCH  # a part holds one epoch's passages at most
 # Counts and lengths are stored in 8 and 16 bits: only a passage that repeats one word
 # 255 times or more (or with its title, is 65,535 tokens long or more) reaches the cap,
 # and a question whose postings hold a capped value is scored by FTS5 (`clipped`).
@@ -124,33 +125,43 @@ def encode(postings: Postings, epoch: int, *, packed: bool) -> bytes:
     return PACKED + _compressor().compress(shuffled)
 
 
-def _columns(blob: bytes) -> tuple[bytes | memoryview, bool]:
-    """A part's six bytes a posting, and whether its u16 columns are byte-shuffled."""
+def _columns(blob: bytes, rows: int | None = None) -> tuple[bytes | memoryview, bool]:
+    """A part's six bytes a posting, and whether its u16 columns are byte-shuffled;
+    `rows`: the postings its row says it holds, checked before anything is allocated
+    for them (a damaged header must not ask for gigabytes)."""
+    if rows is not None and not (isinstance(rows, int) and 0 <= rows <= EPOCH):
+        raise DamagedPart(f"a postings part claims {rows!r} postings")
+    limit = PART_BYTES_MAX if rows is None else 6 * rows
     kind = blob[:1]
     body = memoryview(blob)[1:]
-    if kind == RAW:
-        return body, False
     try:
-        if kind == PACKED:
-            return _decompressor().decompress(body), True
-        if kind == ZLIB:
-            return zlib.decompress(body), False
+        if kind == RAW:
+            data: bytes | memoryview = body
+        elif kind == PACKED:
+            declared = zstandard.frame_content_size(body)
+            if not 0 <= declared <= limit:
+                raise DamagedPart(f"a postings part declares {declared} bytes")
+            data = _decompressor().decompress(body)
+        elif kind == ZLIB:
+            data = zlib.decompressobj().decompress(body, limit + 1)
+        else:
+            raise DamagedPart(f"a postings part has the unknown format {kind!r}")
     except (zstandard.ZstdError, zlib.error) as error:
         raise DamagedPart(f"a postings part does not decompress: {error}") from None
-    raise DamagedPart(f"a postings part has the unknown format {kind!r}")
+    if len(data) > limit or len(data) % 6 or (rows is not None and len(data) != 6 * rows):
+        raise DamagedPart(f"a postings part holds {len(data)} bytes for {rows} postings")
+    return data, kind == PACKED
 
 
 def decode(blob: bytes, epoch: int) -> Postings:
     """The postings of one part of `epoch`."""
     data, shuffled = _columns(blob)
-    if len(data) % 6:
-        raise DamagedPart(f"a postings part holds {len(data)} bytes, not 6 a posting")
     return _assemble([(epoch, len(data) // 6, data, shuffled)])
 
 
 def decode_parts(parts: Sequence[tuple[int, int, bytes]]) -> Postings:
     """The postings of a token's parts in order, each (epoch, postings, bytes)."""
-    return _assemble([(epoch, rows, *_columns(blob)) for epoch, rows, blob in parts])
+    return _assemble([(epoch, rows, *_columns(blob, rows)) for epoch, rows, blob in parts])
 
 
 def _assemble(parts: Sequence[tuple[int, int, bytes | memoryview, bool]]) -> Postings:
@@ -166,9 +177,7 @@ def _assemble(parts: Sequence[tuple[int, int, bytes | memoryview, bool]]) -> Pos
     gaps = np.empty(max((part[1] for part in parts), default=0), "<u2")
     gap_bytes = gaps.view(np.uint8).reshape(len(gaps), 2)
     start = 0
-    for epoch, rows, data, shuffled in parts:
-        if len(data) != 6 * rows:
-            raise DamagedPart(f"a postings part holds {len(data)} bytes for {rows} postings")
+    for epoch, rows, data, shuffled in parts:  # lengths checked by `_columns`
         end = start + rows
         columns = np.frombuffer(data, np.uint8)
         if shuffled:

@@ -18,7 +18,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.storage.posting_codec import EMPTY, EPOCH, RAW, Postings, concat, decode, encode
+from index.storage.posting_codec import (
+    EMPTY,
+    EPOCH,
+    RAW,
+    DamagedPart,
+    Postings,
+    concat,
+    decode,
+    decode_parts,
+    encode,
+)
 from index.storage.postings import TAIL, TOKENIZER
 
 FANOUT = 4
@@ -165,11 +175,14 @@ def postings_mismatch(db: sqlite3.Connection) -> str:
         ).fetchall()
         expected = TOKENIZER.postings(rows)
         parts: dict[str, list[Postings]] = {}
-        for token, data in db.execute(
-            "SELECT token, data FROM passage_postings WHERE epoch = ? ORDER BY token, part",
+        for token, rows, data in db.execute(
+            "SELECT token, rows, data FROM passage_postings WHERE epoch = ? ORDER BY token, part",
             (epoch,),
         ):
-            parts.setdefault(token, []).append(decode(data, epoch))
+            try:  # the count a read sizes its arrays by, checked with the data
+                parts.setdefault(token, []).append(decode_parts([(epoch, rows, data)]))
+            except DamagedPart as error:
+                return f"token {token!r} (epoch {epoch}) has a damaged part: {error}"
         stored = {token: concat(held) for token, held in parts.items()}
         for token in sorted(expected.keys() ^ stored.keys()):
             return f"token {token!r} (epoch {epoch}) is missing or left over"

@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,6 +88,8 @@ def test_packed_parts_are_smaller_than_zlib_ones_of_real_looking_postings() -> N
 
 
 def test_a_damaged_part_is_refused_with_a_store_error() -> None:
+    """Cut short, another count than its row, an unknown format, or a header that
+    claims more than an epoch can hold: refused before anything is allocated for it."""
     held = Postings(
         np.arange(0, 600, 2, dtype=np.int64),
         np.ones(300, np.uint8),
@@ -94,14 +97,20 @@ def test_a_damaged_part_is_refused_with_a_store_error() -> None:
         np.full(300, 90, np.uint16),
     )
     packed = encode(held, 0, packed=True)
+    huge = zstandard.ZstdCompressor().compress(bytes(6 * EPOCH + 6))  # an epoch and one
     for blob, rows in (
         (packed[: len(packed) // 2], 300),  # cut short
         (packed, 299),  # another count than its row says
+        (packed, -1),
+        (packed, 2**40),  # a damaged count must not size an allocation
         (encode(held, 0, packed=False)[:-1], 300),  # a raw part cut short
         (b"\x07" + packed[1:], 300),  # a format this code does not know
         (ZLIB + b"not zlib", 300),
+        (PACKED + huge, 300),
+        (ZLIB + zlib.compress(bytes(10**7)), 300),  # inflates past what it may hold
     ):
         with pytest.raises(StoreError, match="postings part"):
             decode_parts([(0, rows, blob)])
-    with pytest.raises(StoreError, match="6 a posting"):
-        decode(encode(held, 0, packed=False)[:-1], 0)
+    for blob in (encode(held, 0, packed=False)[:-1], PACKED + huge):
+        with pytest.raises(StoreError, match="postings part"):
+            decode(blob, 0)

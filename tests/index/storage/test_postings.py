@@ -223,6 +223,18 @@ def test_the_check_finds_postings_that_disagree(store) -> None:
         assert "council" in postings_mismatch(db)
 
 
+def test_the_check_finds_a_part_whose_count_disagrees_with_its_data(store) -> None:
+    """A read sizes its arrays by a part's `rows`: the check compares it with the data."""
+    with store.transaction() as db:
+        db.execute("UPDATE passage_postings SET rows = rows + 1 WHERE token = 'storm'")
+    with pytest.raises(StoreError, match="passage_postings does not match"):
+        store.check_full_text()
+    with store._read() as db:
+        assert "'storm'" in postings_mismatch(db) and "damaged" in postings_mismatch(db)
+    with pytest.raises(StoreError, match="postings part"):
+        store.lexical(["storm"])
+
+
 def test_encoding_round_trips_an_epoch_and_clips_counts() -> None:
     epoch = 3
     ids = (
