@@ -17,20 +17,10 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import zstandard
 
-from index.storage.posting_codec import ZSTD_LEVEL, decode, encode
+from index.storage.posting_codec import ZSTD_LEVEL, decode, encode, shuffled
 from index.storage.postings import TAIL
-
-
-def _shuffled(plain: bytes) -> bytes:
-    """The columns with each u16 column's low bytes, then its high bytes."""
-    n = len(plain) // 6
-    data = np.frombuffer(plain, np.uint8)
-    gaps = data[: 2 * n].reshape(n, 2).T.tobytes()
-    lengths = data[4 * n :].reshape(n, 2).T.tobytes()
-    return gaps + plain[2 * n : 4 * n] + lengths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,20 +36,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no sealed parts in epoch {args.epoch}", file=sys.stderr)
         return 1
     plain = [encode(decode(r[0], args.epoch), args.epoch, packed=False)[1:] for r in rows]
-    shuffled = [_shuffled(p) for p in plain]
+    shuffled_parts = [shuffled(p) for p in plain]
     postings = sum(len(p) for p in plain) // 6
     zstd_c = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     zstd_d = zstandard.ZstdDecompressor()
     formats: list[tuple[str, list[bytes], Callable[[bytes], bytes], Callable[[bytes], bytes]]]
     formats = [
         ("zlib (level 1)", plain, lambda b: zlib.compress(b, 1), zlib.decompress),
-        ("zlib of shuffled", shuffled, lambda b: zlib.compress(b, 1), zlib.decompress),
-        (f"zstd {ZSTD_LEVEL} of shuffled", shuffled, zstd_c.compress, zstd_d.decompress),
+        ("zlib of shuffled", shuffled_parts, lambda b: zlib.compress(b, 1), zlib.decompress),
+        (f"zstd {ZSTD_LEVEL} of shuffled", shuffled_parts, zstd_c.compress, zstd_d.decompress),
     ]
     try:
         import lz4.block  # type: ignore[import-not-found]
 
-        formats.append(("lz4 of shuffled", shuffled, lz4.block.compress, lz4.block.decompress))
+        lz4_both = (lz4.block.compress, lz4.block.decompress)
+        formats.append(("lz4 of shuffled", shuffled_parts, *lz4_both))
     except ImportError:
         pass
     print(f"{len(rows):,} sealed parts, {postings:,} postings (epoch {args.epoch})")

@@ -104,25 +104,24 @@ def encode(postings: Postings, epoch: int, *, packed: bool) -> bytes:
     epoch are less than EPOCH apart; text counts u8; title counts u8; lengths u16, all
     little-endian), or PACKED ones."""
     offsets = (postings.ids - epoch * EPOCH).astype(np.int64)
-    gaps = np.diff(offsets, prepend=0).astype("<u2")
-    length = postings.length.astype("<u2")
-    text = postings.text.astype(np.uint8).tobytes()
-    title = postings.title.astype(np.uint8).tobytes()
-    if not packed:
-        return RAW + b"".join((gaps.tobytes(), text, title, length.tobytes()))
-    gap_bytes = gaps.view(np.uint8).reshape(-1, 2)
-    length_bytes = length.view(np.uint8).reshape(-1, 2)
-    shuffled = b"".join(
+    columns = b"".join(
         (
-            gap_bytes[:, 0].tobytes(),
-            gap_bytes[:, 1].tobytes(),
-            text,
-            title,
-            length_bytes[:, 0].tobytes(),
-            length_bytes[:, 1].tobytes(),
+            np.diff(offsets, prepend=0).astype("<u2").tobytes(),
+            postings.text.astype(np.uint8).tobytes(),
+            postings.title.astype(np.uint8).tobytes(),
+            postings.length.astype("<u2").tobytes(),
         )
     )
-    return PACKED + _compressor().compress(shuffled)
+    return PACKED + _compressor().compress(shuffled(columns)) if packed else RAW + columns
+
+
+def shuffled(columns: bytes) -> bytes:
+    """RAW columns with each u16 column's low bytes first, then its high bytes."""
+    n = len(columns) // 6
+    data = np.frombuffer(columns, np.uint8)
+    gaps = data[: 2 * n].reshape(n, 2).T.tobytes()
+    lengths = data[4 * n :].reshape(n, 2).T.tobytes()
+    return b"".join((gaps, columns[2 * n : 4 * n], lengths))
 
 
 def _columns(blob: bytes, rows: int | None = None) -> tuple[bytes | memoryview, bool]:
