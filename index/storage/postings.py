@@ -13,10 +13,10 @@ fts5_aux.c's, evaluated in the same order (`bm25_terms`). tests/test_postings.py
 compares them with FTS5 over random corpora.
 
 Rows of `passage_postings`: (epoch, token, part) -> postings of the passages with
-`id // EPOCH == epoch` that hold the token, as column arrays (`encode`): a raw tail
-that commits extend and compressed parts merged as they gather
-(storage.posting_writes), in the same transaction as the passages themselves, so a
-crash leaves both or neither.
+`id // EPOCH == epoch` that hold the token, as column arrays (storage.posting_codec,
+which also holds `Postings`): a raw tail that commits extend and compressed parts
+merged as they gather (storage.posting_writes), in the same transaction as the
+passages themselves, so a crash leaves both or neither.
 """
 
 from __future__ import annotations
