@@ -48,10 +48,14 @@ def decode_vector(blob: bytes) -> np.ndarray:
 
 def decode_vectors(blobs: Sequence[bytes]) -> np.ndarray:
     """Stored blobs of one dimension as one float32 matrix, a row each."""
-    if not blobs:
+    return _matrix(b"".join(blobs), len(blobs))
+
+
+def _matrix(stored: bytes, rows: int) -> np.ndarray:
+    """`rows` stored vectors of one dimension, end to end, as one float32 matrix."""
+    if not rows:
         return np.zeros((0, 0), dtype=np.float32)
-    matrix = np.frombuffer(b"".join(blobs), dtype=STORED_DTYPE).reshape(len(blobs), -1)
-    return matrix.astype(np.float32)
+    return np.frombuffer(stored, dtype=STORED_DTYPE).reshape(rows, -1).astype(np.float32)
 
 
 # A question's reads of a few hundred passages' integers and vectors come back packed,
@@ -96,10 +100,7 @@ def packed_passages(
                 raise StoreError("the stored vectors do not split evenly: the index is damaged")
             blobs.append(blob)
     table = np.array(values, dtype=np.int64).reshape(len(columns), len(found)).T
-    matrix = np.zeros((0, 0), dtype=np.float32)
-    if blobs:
-        packed = np.frombuffer(b"".join(blobs), dtype=STORED_DTYPE)
-        matrix = packed.reshape(len(found), -1).astype(np.float32)
+    matrix = _matrix(b"".join(blobs), len(found) if vectors else 0)
     return np.array(found, dtype=np.int64), table, matrix
 
 
