@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from index.search.highlight import name_words
 from index.text.sentences import sentence_spans
-from index.text.words import QUESTION_STOPWORDS, normalized, question_tokens
+from index.text.words import normalized, question_stopword, question_tokens
 
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,80})[\"“”]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -36,7 +36,7 @@ def question_names(question: str) -> QuestionNames:
     words: list[str] = []
     for start, end in sentence_spans(question) or [(0, len(question))]:
         for word in name_words(question[start:end]):
-            words.extend(t for t in question_tokens(word) if t not in QUESTION_STOPWORDS)
+            words.extend(t for t in question_tokens(word) if not question_stopword(t))
     quoted = (normalized(m.group(1)) for m in _QUOTED.finditer(question))
     return QuestionNames(
         words=tuple(dict.fromkeys(words)),

@@ -13,6 +13,7 @@ from index.text.words import (
     TermLookup,
     content_stems,
     normalized,
+    question_stopword,
     question_terms,
     stem,
     words,
@@ -47,6 +48,13 @@ def test_question_terms_keep_order_and_drop_filler() -> None:
     assert terms == ["mr", "starmer", "budget", "são", "paulo"]
     assert question_terms("Did a 5 b vote?") == ["5", "vote"]  # one letter: only a digit
     assert question_terms("Who’s going to tell me what happened today?") == []
+
+
+def test_contractions_of_function_words_are_no_terms() -> None:
+    question = "Why won't they say? We're told I'm sure who've wasn't O'Brien's y'all"
+    assert question_terms(question) == ["sure", "o'brien", "y'all"]
+    assert all(question_stopword(t) for t in ("won't", "we're", "i'd", "they'll", "shouldn't"))
+    assert not any(question_stopword(t) for t in ("o'brien", "d'arcy", "rock'n", "don"))
 
 
 def test_stem_strips_common_suffixes() -> None:
