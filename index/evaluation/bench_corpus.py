@@ -37,6 +37,7 @@ from index.ingest.identity import article_key, content_hash
 from index.models.embedders import Embedder, load_embedder
 from index.records import Article
 from index.storage.posting_codec import PACKED
+from index.storage.posting_writes import LAYOUT
 from index.storage.store import NewPassage, Store
 from index.storage.vectors import SharedVectors, WriteLock
 
@@ -267,9 +268,10 @@ def build_index(
     directory: Path, size: int, seed: Seed, embedder: Embedder, passage_tokens: int, log: Log
 ) -> None:
     """An index of exactly `size` passages in `directory` (kept when already built with
-    the postings format written today, so that the bench times what ingest writes)."""
+    the postings format and layout written today, so that the bench times what ingest
+    writes)."""
     done = directory / "done.json"
-    made = {"passages": size, "postings_format": PACKED.hex()}
+    made = {"passages": size, "postings_format": PACKED.hex(), "postings_layout": LAYOUT}
     if done.exists() and made.items() <= json.loads(done.read_text()).items():
         return
     shutil.rmtree(directory, ignore_errors=True)

@@ -415,3 +415,119 @@ def test_parts_written_by_zlib_are_read_and_merged_with_new_ones(tmp_path, monke
             assert store.lexical(terms) == _fts5(store, terms)
     finally:
         store.close()
+
+
+def _small_epochs(monkeypatch, epoch: int = 8, tail: int = 2) -> None:
+    """Epochs of `epoch` passages and raw tails of `tail` postings: a store of a few
+    dozen articles then has frozen epochs of several parts a token."""
+    monkeypatch.setattr(posting_codec, "EPOCH", epoch)
+    monkeypatch.setattr(posting_writes, "EPOCH", epoch)
+    monkeypatch.setattr(postings, "TAIL", tail)
+    monkeypatch.setattr(posting_writes, "TAIL", tail)
+
+
+def _parts_by_epoch(store: Store) -> dict[int, dict[str, int]]:
+    with store._read() as db:
+        found = db.execute(
+            "SELECT epoch, token, COUNT(*) FROM passage_postings GROUP BY epoch, token"
+        ).fetchall()
+    by_epoch: dict[int, dict[str, int]] = {}
+    for epoch, token, parts in found:
+        by_epoch.setdefault(epoch, {})[token] = parts
+    return by_epoch
+
+
+def test_frozen_epochs_are_merged_to_one_part_a_token(tmp_path, monkeypatch) -> None:
+    """Commits merge the parts of the epochs new passages no longer fall in, and the
+    rankings stay FTS5's; a deletion there rewrites the token as one part."""
+    _small_epochs(monkeypatch)
+    monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)  # all of it, at once
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        rng = random.Random(3)
+        for number in range(50):
+            _add(store, rng, f"a{number}")
+        store.check_full_text()
+        by_epoch = _parts_by_epoch(store)
+        newest = max(by_epoch)
+        assert newest >= 5
+        assert max(by_epoch[newest].values()) > 1  # the newest epoch keeps its tiers
+        for epoch in range(newest):
+            assert set(by_epoch[epoch].values()) == {1}, epoch
+        for terms in _questions(13):
+            assert store.lexical(terms) == _fts5(store, terms)
+        with store.transaction():
+            for article_id in (2, 7, 11):
+                store.delete_article(article_id)
+        store.check_full_text()
+        by_epoch = _parts_by_epoch(store)
+        assert all(set(by_epoch[epoch].values()) == {1} for epoch in by_epoch if epoch < newest)
+        for terms in _questions(14):
+            assert store.lexical(terms) == _fts5(store, terms)
+    finally:
+        store.close()
+
+
+def test_a_commit_merges_a_bounded_share_and_the_next_goes_on(tmp_path, monkeypatch) -> None:
+    """A commit's merges are bounded by the postings it adds: the merging of the frozen
+    epochs spreads over the following commits, from where the last one stopped, while
+    every cached token follows it."""
+    _small_epochs(monkeypatch)
+    monkeypatch.setattr(postings.PostingsCache, "FROM", 1)
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 0)  # no merges yet
+        rng = random.Random(4)
+        for number in range(40):
+            _add(store, rng, f"a{number}")
+        before = _parts_by_epoch(store)
+        newest = max(before)
+        several = sum(1 for e in range(newest) for parts in before[e].values() if parts > 1)
+        assert several > 20
+        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 3)
+        questions = _questions(15)
+        progress = []
+        for number in range(60):
+            _add(store, rng, f"b{number}")
+            by_epoch = _parts_by_epoch(store)
+            left = sum(
+                1 for e in by_epoch if e < max(by_epoch) for p in by_epoch[e].values() if p > 1
+            )
+            progress.append(left)
+            for terms in questions[number % 4 :: 4]:
+                assert store.lexical(terms) == _fts5(store, terms), terms
+        store.check_full_text()
+        assert progress[0] > 0  # one commit did not merge everything
+        assert progress[-1] == 0, progress  # the following ones went on until all were merged
+    finally:
+        store.close()
+
+
+def test_a_damaged_part_in_a_frozen_epoch_is_left_for_the_check(tmp_path, monkeypatch) -> None:
+    """Merging skips a token whose parts are damaged: ingest goes on, the check names it."""
+    _small_epochs(monkeypatch)
+    monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 0)
+        rng = random.Random(8)
+        for number in range(12):
+            _add(store, rng, f"a{number}")
+        with store.transaction() as db:
+            token, epoch = db.execute(
+                "SELECT token, epoch FROM passage_postings WHERE epoch = 0"
+                " GROUP BY token HAVING COUNT(*) > 1 LIMIT 1"
+            ).fetchone()
+            db.execute(
+                "UPDATE passage_postings SET rows = rows + 1"
+                " WHERE token = ? AND epoch = ? AND part = 0",
+                (token, epoch),
+            )
+        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)
+        for number in range(3):
+            _add(store, rng, f"b{number}")  # merges everything else
+        assert _parts_by_epoch(store)[0][token] > 1
+        with pytest.raises(StoreError, match="damaged part"):
+            store.check_full_text()
+    finally:
+        store.close()
