@@ -531,3 +531,34 @@ def test_a_damaged_part_in_a_frozen_epoch_is_left_for_the_check(tmp_path, monkey
             store.check_full_text()
     finally:
         store.close()
+
+
+def test_document_frequencies_ask_fts5_only_for_phrases_of_several_tokens(
+    store, monkeypatch
+) -> None:
+    """A question's one-token terms are counted from their postings even beside a term
+    of several tokens ("O'Brien": o, brien), which FTS5 counts; all as FTS5 would."""
+    asked: list[tuple[str, str]] = []
+    count_rows = Store._count_rows
+
+    def spy(db: sqlite3.Connection, table: str, phrase: str) -> int:
+        asked.append((table, phrase))
+        return count_rows(db, table, phrase)
+
+    monkeypatch.setattr(Store, "_count_rows", staticmethod(spy))
+    terms = ["council", "O'Brien", "storm", "won't", "w3", "absent"]
+    total, counts = store.document_frequencies(terms)
+    with store._read() as db:
+        fts5 = {
+            term: db.execute(
+                "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                ('"' + " ".join(phrase_tokens(term)) + '"',),
+            ).fetchone()[0]
+            for term in terms
+        }
+    assert counts == fts5 and counts["council"] > 10 and counts["O'Brien"] > 0
+    assert total == store.stats().passages
+    assert {phrase for table, phrase in asked if table == "passages_fts"} == {
+        '"O\'Brien"',
+        '"won\'t"',
+    }
