@@ -302,9 +302,10 @@ class LexicalReads:
         single = [p for p in usable if len(phrase_tokens(p[1:-1])) <= 1]
         several = [p for p in usable if p not in single]
         with self._read() as db:
-            total = self._row_counts(db, "passages", [""])[""]
-            if db.in_transaction:  # a writer's own rows are in FTS5 only until commit
+            # A writer's own rows are in FTS5 only until its commit.
+            if db.in_transaction or not self.use_postings:
                 single, several = [], usable
+            total = self._row_counts(db, "passages", [""])[""]
             counts = self._row_counts(db, "passage_postings", single)
             counts |= self._row_counts(db, "passages_fts", several)
         return int(total), {term: counts[p] for term, p in phrases.items() if p}

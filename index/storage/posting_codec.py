@@ -131,6 +131,8 @@ def _columns(blob: bytes, rows: int | None = None) -> tuple[bytes | memoryview, 
     if rows is not None and not (isinstance(rows, int) and 0 <= rows <= EPOCH):
         raise DamagedPart(f"a postings part claims {rows!r} postings")
     limit = PART_BYTES_MAX if rows is None else 6 * rows
+    if not isinstance(blob, bytes):
+        raise DamagedPart(f"a postings part holds {type(blob).__name__}, not bytes")
     kind = blob[:1]
     body = memoryview(blob)[1:]
     try:

@@ -97,7 +97,7 @@ def compact_frozen(db: sqlite3.Connection, newest: int, budget: int) -> None:
     were merged or looked at. A token whose parts are damaged is left for
     `postings_mismatch` to report: ingest goes on."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (COMPACTED,)).fetchone()
-    epoch, after = json.loads(row[0]) if row else (0, "")
+    epoch, after = start = json.loads(row[0]) if row else [0, ""]
     while budget > 0 and epoch < newest:
         found = db.execute(
             "SELECT token, COUNT(*), SUM(rows) FROM passage_postings"
@@ -114,10 +114,11 @@ def compact_frozen(db: sqlite3.Connection, newest: int, budget: int) -> None:
                 _merge_epoch(db, token, epoch)
             if budget <= 0:
                 break
-    db.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-        (COMPACTED, json.dumps([epoch, after])),
-    )
+    if [epoch, after] != start:
+        db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+            (COMPACTED, json.dumps([epoch, after])),
+        )
 
 
 def _merge_epoch(db: sqlite3.Connection, token: str, epoch: int) -> None:
@@ -129,6 +130,8 @@ def _merge_epoch(db: sqlite3.Connection, token: str, epoch: int) -> None:
     try:
         postings = decode_parts([(epoch, count, data) for count, data in rows])
     except DamagedPart:
+        return
+    if not len(postings):  # parts that claim no postings: damaged too
         return
     db.execute("DELETE FROM passage_postings WHERE epoch = ? AND token = ?", (epoch, token))
     _insert(db, [_part(token, epoch, 0, postings, packed=True)])

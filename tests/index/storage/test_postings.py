@@ -562,3 +562,40 @@ def test_document_frequencies_ask_fts5_only_for_phrases_of_several_tokens(
         '"O\'Brien"',
         '"won\'t"',
     }
+
+
+@pytest.mark.parametrize("damage", ["no postings", "text for bytes"])
+def test_a_frozen_token_damaged_otherwise_is_left_too(tmp_path, monkeypatch, damage) -> None:
+    """Parts that claim no postings, or hold text, are damage as well: merging leaves
+    them and later commits still add passages (found in review)."""
+    _small_epochs(monkeypatch)
+    store = Store(tmp_path / "news.sqlite3")
+    try:
+        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 0)
+        rng = random.Random(8)
+        for number in range(12):
+            _add(store, rng, f"a{number}")
+        with store.transaction() as db:
+            token = db.execute(
+                "SELECT token FROM passage_postings WHERE epoch = 0"
+                " GROUP BY token HAVING COUNT(*) > 1 LIMIT 1"
+            ).fetchone()[0]
+            if damage == "no postings":
+                db.execute(
+                    "UPDATE passage_postings SET rows = 0, data = ? WHERE token = ? AND epoch = 0",
+                    (posting_codec.RAW, token),
+                )
+            else:
+                db.execute(
+                    "UPDATE passage_postings SET data = 'garbage'"
+                    " WHERE token = ? AND epoch = 0 AND part = 0",
+                    (token,),
+                )
+        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)
+        for number in range(3):
+            _add(store, rng, f"b{number}")
+        assert _parts_by_epoch(store)[0][token] > 1
+        with pytest.raises(StoreError):
+            store.check_full_text()
+    finally:
+        store.close()
