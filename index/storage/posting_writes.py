@@ -97,7 +97,8 @@ def compact_frozen(db: sqlite3.Connection, newest: int, budget: int) -> None:
     were merged or looked at. A token whose parts are damaged is left for
     `postings_mismatch` to report: ingest goes on."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (COMPACTED,)).fetchone()
-    epoch, after = start = json.loads(row[0]) if row else [0, ""]
+    start: tuple[int, str] = tuple(json.loads(row[0])) if row else (0, "")
+    epoch, after = start
     while budget > 0 and epoch < newest:
         found = db.execute(
             "SELECT token, COUNT(*), SUM(rows) FROM passage_postings"
@@ -114,7 +115,7 @@ def compact_frozen(db: sqlite3.Connection, newest: int, budget: int) -> None:
                 _merge_epoch(db, token, epoch)
             if budget <= 0:
                 break
-    if [epoch, after] != start:
+    if (epoch, after) != start:
         db.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
             (COMPACTED, json.dumps([epoch, after])),
