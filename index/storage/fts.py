@@ -167,6 +167,7 @@ class LexicalReads:
             alone[p] = np.fromiter(scored.values(), dtype=np.float64, count=len(scored))[order]
         held_ids.update((p, EMPTY.ids) for p in phrases if not tokens[p])
         counts = {p: len(held_ids[p]) for p in phrases}  # FTS5's rows matching p
+        self._remember_counts(db, counts, several)
         rare = [p for p in phrases if counts[p] <= self.common_rows] if len(phrases) > 1 else []
         if not rare:
             rare = [min(phrases, key=lambda p: counts[p])]
@@ -277,6 +278,22 @@ class LexicalReads:
                 while len(self._counts) > COUNT_CACHE_SIZE:
                     self._counts.popitem(last=False)
         return out | missing
+
+    def _remember_counts(
+        self, db: sqlite3.Connection, counts: dict[str, int], several: Sequence[str]
+    ) -> None:
+        """Keep the rows matching each phrase that a bm25 read found (those of `several`
+        tokens as FTS5 counts them) for `document_frequencies`, which the answer step
+        asks next: at 1M passages counting a question's terms again cost ~2 ms."""
+        tables = ("passages_fts", "passage_postings")
+        kept = {(tables[p not in several], p): n for p, n in counts.items()}
+        generation = generation_of(db)
+        with self._counts_lock:
+            if self._counts is None or self._counts_generation != generation:
+                self._counts, self._counts_generation = OrderedDict(), generation
+            self._counts.update(kept)
+            while len(self._counts) > COUNT_CACHE_SIZE:
+                self._counts.popitem(last=False)
 
     @staticmethod
     def _count_rows(db: sqlite3.Connection, table: str, phrase: str) -> int:

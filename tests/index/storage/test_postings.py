@@ -599,3 +599,31 @@ def test_a_frozen_token_damaged_otherwise_is_left_too(tmp_path, monkeypatch, dam
             store.check_full_text()
     finally:
         store.close()
+
+
+def test_a_bm25_read_leaves_its_counts_for_the_idf_weights(store, monkeypatch) -> None:
+    """The answer step's document frequencies after a question's bm25 read are that
+    read's counts, FTS5's own, counted again only after a commit."""
+    asked: list[str] = []
+    count_rows = Store._count_rows
+
+    def spy(db: sqlite3.Connection, table: str, phrase: str) -> int:
+        asked.append(phrase)
+        return count_rows(db, table, phrase)
+
+    monkeypatch.setattr(Store, "_count_rows", staticmethod(spy))
+    terms = ["council", "storm", "O'Brien", "w7", "absent"]
+    store.lexical(terms)
+    _, counts = store.document_frequencies(terms)
+    assert not [phrase for phrase in asked if phrase]  # only the passages' total
+    monkeypatch.setattr(Store, "_count_rows", staticmethod(count_rows))
+    store.use_postings = False  # FTS5 counts every term
+    try:
+        assert counts == store.document_frequencies(terms)[1]
+    finally:
+        del store.use_postings
+    _add(store, random.Random(99), "later")
+    asked.clear()
+    monkeypatch.setattr(Store, "_count_rows", staticmethod(spy))
+    _, after = store.document_frequencies(terms)
+    assert {'"council"', '"storm"'} <= set(asked) and after["council"] >= counts["council"]
