@@ -271,12 +271,7 @@ class LexicalReads:
                     self._counts.move_to_end((table, phrase))
                     out[phrase] = cached
         missing = {p: self._count_rows(db, table, p) for p in phrases if p not in out}
-        with self._counts_lock:
-            if self._counts is not None and self._counts_generation == generation:
-                for phrase, count in missing.items():
-                    self._counts[(table, phrase)] = count
-                while len(self._counts) > COUNT_CACHE_SIZE:
-                    self._counts.popitem(last=False)
+        self._keep_counts(generation, {(table, p): n for p, n in missing.items()})
         return out | missing
 
     def _remember_counts(
@@ -287,11 +282,15 @@ class LexicalReads:
         asks next: at 1M passages counting a question's terms again cost ~2 ms."""
         tables = ("passages_fts", "passage_postings")
         kept = {(tables[p not in several], p): n for p, n in counts.items()}
-        generation = generation_of(db)
+        self._keep_counts(generation_of(db), kept)
+
+    def _keep_counts(self, generation: int, counts: dict[tuple[str, str], int]) -> None:
+        """Cache (table, phrase) -> rows counted in `generation`'s snapshot (the cache
+        holds one generation's counts)."""
         with self._counts_lock:
             if self._counts is None or self._counts_generation != generation:
                 self._counts, self._counts_generation = OrderedDict(), generation
-            self._counts.update(kept)
+            self._counts.update(counts)
             while len(self._counts) > COUNT_CACHE_SIZE:
                 self._counts.popitem(last=False)
 
