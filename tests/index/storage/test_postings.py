@@ -13,6 +13,7 @@ import pytest
 from index.errors import StoreError
 from index.records import Article
 from index.storage import posting_codec, posting_writes, postings, schema
+from index.storage.fts import fts_phrase
 from index.storage.posting_codec import decode, encode
 from index.storage.posting_writes import postings_mismatch
 from index.storage.postings import TOKENIZER, phrase_tokens
@@ -503,41 +504,51 @@ def test_a_commit_merges_a_bounded_share_and_the_next_goes_on(tmp_path, monkeypa
         store.close()
 
 
-def test_a_damaged_part_in_a_frozen_epoch_is_left_for_the_check(tmp_path, monkeypatch) -> None:
-    """Merging skips a token whose parts are damaged: ingest goes on, the check names it."""
+# A frozen token's parts damaged: the change and its values, the parts it changes, and
+# what the check says then.
+DAMAGES = {
+    "a count its data disagrees with": ("rows = rows + 1", (), "part = 0", "damaged part"),
+    "no postings": ("rows = 0, data = ?", (posting_codec.RAW,), "1", "does not match"),
+    "text for bytes": ("data = 'garbage'", (), "part = 0", "damaged part"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_part_in_a_frozen_epoch_is_left_for_the_check(
+    tmp_path, monkeypatch, damage
+) -> None:
+    """Merging skips a token whose parts are damaged (a count its data disagrees with;
+    parts that claim no postings or hold text, found in review): later commits still add
+    passages, and the check names it."""
     _small_epochs(monkeypatch)
-    monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)
     store = Store(tmp_path / "news.sqlite3")
     try:
         monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 0)
         rng = random.Random(8)
         for number in range(12):
             _add(store, rng, f"a{number}")
+        change, values, parts, message = DAMAGES[damage]
         with store.transaction() as db:
-            token, epoch = db.execute(
-                "SELECT token, epoch FROM passage_postings WHERE epoch = 0"
+            token = db.execute(
+                "SELECT token FROM passage_postings WHERE epoch = 0"
                 " GROUP BY token HAVING COUNT(*) > 1 LIMIT 1"
-            ).fetchone()
+            ).fetchone()[0]
             db.execute(
-                "UPDATE passage_postings SET rows = rows + 1"
-                " WHERE token = ? AND epoch = ? AND part = 0",
-                (token, epoch),
+                f"UPDATE passage_postings SET {change} WHERE token = ? AND epoch = 0 AND {parts}",
+                (*values, token),
             )
         monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)
         for number in range(3):
             _add(store, rng, f"b{number}")  # merges everything else
         assert _parts_by_epoch(store)[0][token] > 1
-        with pytest.raises(StoreError, match="damaged part"):
+        with pytest.raises(StoreError, match=message):
             store.check_full_text()
     finally:
         store.close()
 
 
-def test_document_frequencies_ask_fts5_only_for_phrases_of_several_tokens(
-    store, monkeypatch
-) -> None:
-    """A question's one-token terms are counted from their postings even beside a term
-    of several tokens ("O'Brien": o, brien), which FTS5 counts; all as FTS5 would."""
+def _counted(monkeypatch) -> list[tuple[str, str]]:
+    """Every (table, phrase) Store counts the matching rows of from now on."""
     asked: list[tuple[str, str]] = []
     count_rows = Store._count_rows
 
@@ -546,16 +557,26 @@ def test_document_frequencies_ask_fts5_only_for_phrases_of_several_tokens(
         return count_rows(db, table, phrase)
 
     monkeypatch.setattr(Store, "_count_rows", staticmethod(spy))
+    return asked
+
+
+def fts5_counts(db: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
+    """The rows FTS5 matches for each term (those that make a phrase)."""
+    phrases = {term: fts_phrase(term) for term in terms}
+    sql = "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?"
+    return {term: db.execute(sql, (p,)).fetchone()[0] for term, p in phrases.items() if p}
+
+
+def test_document_frequencies_ask_fts5_only_for_phrases_of_several_tokens(
+    store, monkeypatch
+) -> None:
+    """A question's one-token terms are counted from their postings even beside a term
+    of several tokens ("O'Brien": o, brien), which FTS5 counts; all as FTS5 would."""
+    asked = _counted(monkeypatch)
     terms = ["council", "O'Brien", "storm", "won't", "w3", "absent"]
     total, counts = store.document_frequencies(terms)
     with store._read() as db:
-        fts5 = {
-            term: db.execute(
-                "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                ('"' + " ".join(phrase_tokens(term)) + '"',),
-            ).fetchone()[0]
-            for term in terms
-        }
+        fts5 = fts5_counts(db, terms)
     assert counts == fts5 and counts["council"] > 10 and counts["O'Brien"] > 0
     assert total == store.stats().passages
     assert {phrase for table, phrase in asked if table == "passages_fts"} == {
@@ -564,59 +585,16 @@ def test_document_frequencies_ask_fts5_only_for_phrases_of_several_tokens(
     }
 
 
-@pytest.mark.parametrize("damage", ["no postings", "text for bytes"])
-def test_a_frozen_token_damaged_otherwise_is_left_too(tmp_path, monkeypatch, damage) -> None:
-    """Parts that claim no postings, or hold text, are damage as well: merging leaves
-    them and later commits still add passages (found in review)."""
-    _small_epochs(monkeypatch)
-    store = Store(tmp_path / "news.sqlite3")
-    try:
-        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 0)
-        rng = random.Random(8)
-        for number in range(12):
-            _add(store, rng, f"a{number}")
-        with store.transaction() as db:
-            token = db.execute(
-                "SELECT token FROM passage_postings WHERE epoch = 0"
-                " GROUP BY token HAVING COUNT(*) > 1 LIMIT 1"
-            ).fetchone()[0]
-            if damage == "no postings":
-                db.execute(
-                    "UPDATE passage_postings SET rows = 0, data = ? WHERE token = ? AND epoch = 0",
-                    (posting_codec.RAW, token),
-                )
-            else:
-                db.execute(
-                    "UPDATE passage_postings SET data = 'garbage'"
-                    " WHERE token = ? AND epoch = 0 AND part = 0",
-                    (token,),
-                )
-        monkeypatch.setattr(posting_writes, "COMPACT_SHARE", 1000)
-        for number in range(3):
-            _add(store, rng, f"b{number}")
-        assert _parts_by_epoch(store)[0][token] > 1
-        with pytest.raises(StoreError):
-            store.check_full_text()
-    finally:
-        store.close()
-
-
 def test_a_bm25_read_leaves_its_counts_for_the_idf_weights(store, monkeypatch) -> None:
     """The answer step's document frequencies after a question's bm25 read are that
     read's counts, FTS5's own, counted again only after a commit."""
-    asked: list[str] = []
-    count_rows = Store._count_rows
-
-    def spy(db: sqlite3.Connection, table: str, phrase: str) -> int:
-        asked.append(phrase)
-        return count_rows(db, table, phrase)
-
-    monkeypatch.setattr(Store, "_count_rows", staticmethod(spy))
+    asked = _counted(monkeypatch)
     terms = ["council", "storm", "O'Brien", "w7", "absent"]
     store.lexical(terms)
     _, counts = store.document_frequencies(terms)
-    assert not [phrase for phrase in asked if phrase]  # only the passages' total
-    monkeypatch.setattr(Store, "_count_rows", staticmethod(count_rows))
+    assert not [phrase for _, phrase in asked if phrase]  # only the passages' total
+    with store._read() as db:
+        assert counts == fts5_counts(db, terms)
     store.use_postings = False  # FTS5 counts every term
     try:
         assert counts == store.document_frequencies(terms)[1]
@@ -624,6 +602,6 @@ def test_a_bm25_read_leaves_its_counts_for_the_idf_weights(store, monkeypatch) -
         del store.use_postings
     _add(store, random.Random(99), "later")
     asked.clear()
-    monkeypatch.setattr(Store, "_count_rows", staticmethod(spy))
     _, after = store.document_frequencies(terms)
-    assert {'"council"', '"storm"'} <= set(asked) and after["council"] >= counts["council"]
+    assert {'"council"', '"storm"'} <= {phrase for _, phrase in asked}
+    assert after["council"] >= counts["council"]

@@ -14,22 +14,17 @@ import pytest
 
 from index.records import Article
 from index.storage import posting_writes, postings
-from index.storage.fts import fts_phrase
 from index.storage.store import NewPassage, Store
-from tests.index.storage.test_postings import COMMON, RARE, _fts5, _small_epochs, _text
+from tests.index.storage.test_postings import (
+    COMMON,
+    RARE,
+    _fts5,
+    _small_epochs,
+    _text,
+    fts5_counts,
+)
 
 TERMS = COMMON + RARE + ["absent", "!!", "-", "o'brien", "ok'd", "the council"]
-
-
-def _fts_counts(db, terms: list[str]) -> dict[str, int]:
-    out = {}
-    for t in terms:
-        p = fts_phrase(t)
-        if p:
-            out[t] = db.execute(
-                "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", (p,)
-            ).fetchone()[0]
-    return out
 
 
 def _article(rng, key):
@@ -106,7 +101,7 @@ def test_random_commits_keep_the_postings_fts5s(tmp_path, monkeypatch, seed) -> 
                             store.delete_article(ids[-1])
                         terms = rng.sample(TERMS, 4)
                         _, got = store.document_frequencies(terms)
-                        assert got == _fts_counts(wdb, terms), ("in tx", terms)
+                        assert got == fts5_counts(wdb, terms), ("in tx", terms)
                         if rng.random() < 0.5:
                             raise RuntimeError("rollback")
             except RuntimeError:
@@ -118,6 +113,6 @@ def test_random_commits_keep_the_postings_fts5s(tmp_path, monkeypatch, seed) -> 
                 assert store.lexical(terms) == _fts5(store, terms), (step, terms)
                 _, got = store.document_frequencies(terms)
                 with store._read() as db:
-                    assert got == _fts_counts(db, terms), (step, terms)
+                    assert got == fts5_counts(db, terms), (step, terms)
     finally:
         store.close()
