@@ -8,9 +8,10 @@ once into a fresh index (or into DIR/<set> with --cache, reused on later runs)
 and every question set over it is asked through the full pipeline and the two
 baselines, as `newsdesk eval` does. `--embedding-cache` keeps every vector the model
 computes on disk (benchmarks/embedding_cache.py): a second run over the same passages,
-or another benchmark that read them, embeds nothing again. `--protocol` also prints the
-fitted-on / measured-on table of benchmarks/protocol.py (abstention fitted on one period of
-rtqa-gold and rtqa-evidence, measured on the other) from the same indexes.
+or another benchmark that read them, embeds nothing again. `--protocol` also prints, from
+the same indexes, the fitted-on / measured-on tables: benchmarks/protocol.py's (abstention
+fitted on one period of rtqa-gold and rtqa-evidence, measured on the other) and
+benchmarks/tune_fusion.py's (the fusion weights and priors, the same way; seed in no fit).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from index.config import IndexConfig
 from index.evaluation.calibration import ask_all
+from index.evaluation.fusion_fit import collect, cross_fit
+from index.evaluation.fusion_fit import report as fusion_report
 from index.evaluation.harness import corpus_index, dense_baseline, evaluate_answers, read_questions
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -88,8 +91,10 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import protocol
+    from dev_sets import CUTS, PERIODS
 
     asked: dict = {}
+    gathered: list = []  # every answerable question's candidates, for the fusion fit
     embedder = None
     if args.embedding_cache:
         from embedding_cache import CachedEmbedder
@@ -116,6 +121,8 @@ def main() -> None:
                 rows += [(label, mode, metrics) for mode, metrics in results.items()]
                 if args.protocol and label in protocol.SETS:
                     asked[label] = ask_all(index, read_questions(path))
+                if args.protocol and label in SETS:  # not "rtqa-gold mixed": same answerable
+                    gathered += collect(index, read_questions(path), label)
         print(f"{name}: {stats.passages} passages, {time.perf_counter() - start:.0f} s", flush=True)
         if embedder is not None:
             embedder.save()
@@ -134,6 +141,13 @@ def main() -> None:
         )
     elif args.protocol:
         text += "\n(--protocol needs the sets rtqa-gold and rtqa-evidence)\n"
+    if args.protocol and any(q.set_name in CUTS for q in gathered):
+        text += (
+            "\n## Fusion weights fitted on one period, measured on another "
+            "(`benchmarks/tune_fusion.py --protocol`)\n\n"
+            + fusion_report(cross_fit(gathered, CUTS), PERIODS)
+            + "\n"
+        )
     if args.out:
         args.out.write_text(text)
     else:
