@@ -6,11 +6,11 @@
 Each DIR is an index already holding a corpus (e.g. built by `newsdesk eval --cache DIR`
 or `benchmarks/eval_all.py --cache`); the candidates of every answerable question (dense
 top 150 and bm25 top 150, gathered by the engine's Retriever) are collected once, then
-every grid point is ranked as the engine's own `fuse` and `rank` would
-(`index/evaluation/fusion_fit.py`), so the 1,440 settings take about a minute. Ranks are
-before duplicate collapsing. `--protocol` fits on the early period of the rtqa sets
-(`dev_sets.CUTS`) and measures on the late one, and the reverse; another set (seed) is
-in no fit.
+every grid point is ranked with the scores of the engine's own `fuse`, to the bit, and
+the order of its `rank` (`index/evaluation/fusion_fit.py`), so the 1,440 settings take
+about a minute. Ranks are before duplicate collapsing. `--protocol` fits on the early
+period of the rtqa sets (`dev_sets.CUTS`) and measures on the late one, and the reverse;
+another set (seed) is in no fit.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dev_sets import CUTS, PERIODS
 from index.config import IndexConfig
 from index.engine import NewsIndex
 from index.evaluation.fusion_fit import (
+    Gathered,
     collect,
     cross_fit,
     grid_points,
@@ -44,13 +45,17 @@ def main() -> None:
         "--set", nargs=2, action="append", required=True, metavar=("DIR", "QUESTIONS")
     )
     parser.add_argument("--top", type=int, default=15)
-    parser.add_argument("--candidates", type=Path, help="pickle file: reuse, or save")
+    parser.add_argument(
+        "--candidates", type=Path, help="pickle file: save, or reuse (then --set is not read)"
+    )
     parser.add_argument(
         "--protocol", action="store_true", help="fit on one period, measure on the other"
     )
     args = parser.parse_args()
     if args.candidates and args.candidates.exists():
         questions = pickle.loads(args.candidates.read_bytes())
+        if not all(isinstance(q, Gathered) for q in questions):
+            sys.exit(f"{args.candidates}: saved by an older tune_fusion.py; delete it")
     else:
         questions = []
         for directory, path in args.set:
@@ -59,7 +64,10 @@ def main() -> None:
         if args.candidates:
             args.candidates.write_bytes(pickle.dumps(questions))
     if args.protocol:
-        print(report(cross_fit(questions, CUTS), PERIODS))
+        try:
+            print(report(cross_fit(questions, CUTS), PERIODS))
+        except ValueError as exc:
+            sys.exit(f"--protocol: {exc}")
         return
     points = grid_points()
     ranks = grid_ranks(questions, points)

@@ -1,7 +1,8 @@
 """The one ranking formula: a pure function over candidate feature arrays.
 
-`Retriever` ranks with it, and `benchmarks/tune_fusion.py` grid-searches its
-settings with it, so what is tuned is what runs.
+`Retriever` ranks with it; `benchmarks/tune_fusion.py` grid-searches its settings
+through index/evaluation/fusion_fit.py, which gives the same scores to the bit and the
+same order (tests/index/evaluation/test_fusion_fit.py), so what is tuned is what runs.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ class SearchSettings:
 
     candidates: int = 50
     # The rest goes to bm25. Fitted on the early periods of rtqa-gold and rtqa-evidence
-    # (benchmarks/tune_fusion.py --protocol): 0.8, and on the late ones 0.85. Measured on
-    # each other period against 0.75: rtqa-evidence R@1 0.648 -> 0.662 (2022) and 0.722
-    # -> 0.729 (2020-2021), rtqa-gold and the seed page level; past 0.82 the seed loses one.
+    # (benchmarks/tune_fusion.py --protocol): 0.8 (on the late ones 0.85). Measured on the
+    # late periods against 0.75: rtqa-evidence R@1 0.648 -> 0.662 (2022), rtqa-gold level;
+    # the seed page level too, which 0.82 and 0.85 lose a question of (README "Fitted on
+    # one period, measured on another").
     dense_weight: float = 0.8
     article_weight: float = 0.0  # the article's fused score: +1 question on rtqa-gold, hurts seed
     recency_weight: float = 0.8  # always on: of two similar passages, the newer
