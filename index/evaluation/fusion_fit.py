@@ -23,7 +23,7 @@ import numpy as np
 from index.engine import NewsIndex
 from index.evaluation.harness import Question
 from index.evaluation.matching import answers
-from index.search.fusion import Features, SearchSettings, minmax, recency
+from index.search.fusion import Features, SearchSettings, article_best, minmax, recency
 from index.search.query import parse_query
 
 CANDIDATES = 150  # as the engine gathers: 3 x SearchSettings.candidates
@@ -105,11 +105,7 @@ def _fused(question: Gathered, points: Sequence[SearchSettings]) -> np.ndarray:
     score = w * minmax(dense) + (1 - w) * minmax(lexical)
     weights = _column([s.article_weight for s in points])
     if f.article_lexical is not None and weights.any():
-        best: dict[int, float] = {}
-        for article, value in zip(f.article.tolist(), dense.tolist(), strict=True):
-            best[article] = max(best.get(article, -1.0), value)
-        article_dense = np.array([best[a] for a in f.article.tolist()])
-        article_score = w * minmax(article_dense) + (1 - w) * minmax(
+        article_score = w * minmax(article_best(f.article, dense)) + (1 - w) * minmax(
             np.asarray(f.article_lexical, dtype=np.float64)
         )
         # `fuse` adds the article's score only when its weight is set.

@@ -85,6 +85,14 @@ def recency(age_days: np.ndarray, days: float) -> np.ndarray:
     return np.where(finite, np.exp(-np.where(finite, age, 0.0) / days), 0.0)
 
 
+def article_best(articles: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """Each candidate's article's best cosine among the candidates."""
+    best: dict[int, float] = {}
+    for article, value in zip(articles.tolist(), dense.tolist(), strict=True):
+        best[article] = max(best.get(article, -1.0), value)
+    return np.array([best[a] for a in articles.tolist()])
+
+
 def fuse(
     features: Features, settings: SearchSettings, *, time_sensitive: bool = False
 ) -> np.ndarray:
@@ -96,11 +104,7 @@ def fuse(
     if s.article_weight and features.article_lexical is not None:
         # The article fused like its passages: for a one-passage article it adds
         # nothing new, for a long one it says the whole story is on topic.
-        best: dict[int, float] = {}
-        for article, value in zip(features.article.tolist(), dense.tolist(), strict=True):
-            best[article] = max(best.get(article, -1.0), value)
-        article_dense = np.array([best[a] for a in features.article.tolist()])
-        article_score = w * minmax(article_dense) + (1 - w) * minmax(
+        article_score = w * minmax(article_best(features.article, dense)) + (1 - w) * minmax(
             np.asarray(features.article_lexical, dtype=np.float64)
         )
         score = score + s.article_weight * article_score
