@@ -1,10 +1,11 @@
 """The passage that says it: a reranker over the top fused hits, fitted on one period and
 measured on another.
 
-    python benchmarks/rerank.py [--embedding-cache DIR] --dump FILE [--top N]
+    python benchmarks/rerank.py [--embedding-cache DIR] --dump FILE [--top N] [--floors]
 
-Every answerable question of seed, rtqa-gold and rtqa-evidence is asked once through the
-engine's `Retriever.search` (hybrid, "now" at its date) with the reranker off; its top 30
+Every answerable question of seed, rtqa-gold, rtqa-evidence and the sample page's own
+questions (seed_page_questions.jsonl, below) is asked once through the engine's
+`Retriever.search` (hybrid, "now" at its date, no reranking: that is the answer step's); its top 30
 hits, the question's IDF weights and whether each hit answers (the eval README's rule) are
 saved to `--dump FILE` (a pickle: keep it outside the repository, it holds eval text) or
 read back from it. Then, offline and in seconds, the reranker's weights
@@ -12,6 +13,16 @@ read back from it. Then, offline and in seconds, the reranker's weights
 early half of both sets (rtqa-gold June-July 2022, rtqa-evidence 2020-2021, as
 benchmarks/protocol.py cuts them) and measured on the late half, and the reverse; seed is
 in no fit. Ranks are taken as the bot shows them: reranked, duplicates collapsed, top 10.
+
+`--floors` runs the protocol behind the shipped setting instead: only the best
+sentence's coverage counts, above a floor (`RerankSettings.floor`). Each point of a grid
+(floor, weight, hits reordered) is scored on the fit part of three sets, each weighing
+the same: rtqa-gold and rtqa-evidence by period as above, and seed_page_questions.jsonl
+by question (even ids | odd ids). The best point (ties: the smallest weight, then the
+fewest hits) is reported on the other part, and the reverse. seed_page_questions.jsonl
+holds 37 questions written for this benchmark by reading the bundled sample page
+(samples/, the same page as ../shared/corpus/seed_news_page.txt), each with short
+evidence strings found once on the page; the seed set is in no fit.
 """
 
 from __future__ import annotations
@@ -22,14 +33,14 @@ import pickle
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev_sets import CUTS, PERIODS, SETS
+from dev_sets import CUTS, PERIODS, SETS, SHARED
 
 from index.config import IndexConfig
 from index.evaluation.harness import corpus_index, read_questions
@@ -45,6 +56,18 @@ from index.search.rerank import (
     settings_from,
 )
 from index.search.retrieve import collapse_duplicates
+
+PAGE = "seed-page"  # the sample page's own questions, written for this benchmark
+ALL_SETS = {
+    **SETS,
+    PAGE: (
+        SHARED / "corpus/seed_news_page.txt",
+        Path(__file__).parent / "seed_page_questions.jsonl",
+    ),
+}
+FLOORS = (0.3, 0.4, 0.5, 0.6, 0.7)
+SENTENCE_WEIGHTS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+TOPS = (5, 10, 20)
 
 
 @dataclass(frozen=True)
@@ -63,11 +86,11 @@ class Asked:
 def dump(embedder=None) -> list[Asked]:  # type: ignore[no-untyped-def]
     """Ask every answerable question of every set once (reranker off)."""
     out = []
-    for name, (corpus, path) in SETS.items():
+    for name, (corpus, path) in ALL_SETS.items():
         start = time.perf_counter()
         questions = [q for q in read_questions(path) if q.evidence]
         with corpus_index(corpus, IndexConfig(), embedder) as index:
-            retriever = index.retriever(replace(SearchSettings(), rerank=None))
+            retriever = index.retriever(SearchSettings())
             for q in questions:
                 query = parse_query(q.question)
                 hits = retriever.search(query, k=10, now=q.date or date.today())
@@ -102,11 +125,21 @@ def load_or_dump(path: Path, cache: Path | None) -> list[Asked]:
 
 
 def part(a: Asked) -> str:
-    """ "early" or "late": the period of the question (seed is in neither: "seed")."""
+    """ "early" or "late": the period of the question, or for the sample page's own
+    questions the parity of their number (seed is in neither: "seed")."""
+    if a.set == PAGE:
+        return "early" if int(a.id.rsplit("-", 1)[1]) % 2 == 0 else "late"
     cut = CUTS.get(a.set)
     if cut is None or a.date is None:
         return "seed"
     return "early" if a.date < cut else "late"
+
+
+def part_label(name: str, half: str) -> str:
+    """How a table names a part of a set."""
+    if name in PERIODS:
+        return PERIODS[name][half == "late"]
+    return {"seed": "page", "early": "even ids", "late": "odd ids"}[half]
 
 
 def ranked(a: Asked, settings: RerankSettings | None, local: bool = True) -> list[bool]:
@@ -191,7 +224,7 @@ def table(asked: Sequence[Asked], top: int) -> str:
                     if half == "seed"
                     else ("fitted on" if half == fit_on else "**measured on**")
                 )
-                label = PERIODS[name][half == "late"] if name in PERIODS else "page"
+                label = part_label(name, half)
                 on, off = recall(items, settings), recall(items, None)
                 lines.append(
                     f"| {method}, fit {fit_on} | {name} | {label} | {role} | {len(items)} | "
@@ -200,9 +233,60 @@ def table(asked: Sequence[Asked], top: int) -> str:
     return "\n".join(lines)
 
 
-def cost(asked: Sequence[Asked], top: int) -> float:
+def floors(asked: Sequence[Asked]) -> str:
+    """The shipped setting's protocol (`--floors`): fitted on one part, measured on the
+    other, both ways."""
+    by: dict[tuple[str, str], list[Asked]] = {}
+    for a in asked:
+        by.setdefault((a.set, part(a)), []).append(a)
+    # Each question's feature rows once per `top` (the IDF is counted over those hits).
+    rows = {
+        (key, top): [
+            (features(parse_query(a.question), a.hits[:top], kinds=False), np.array(a.labels[:top]))
+            for a in items
+            if a.hits
+        ]
+        for key, items in by.items()
+        for top in TOPS
+    }
+
+    def at1(key: tuple[str, str], s: RerankSettings) -> float:
+        found = rows[(key, s.top)]
+        return sum(bool(y[int(np.argmax(s.scores(x)))]) for x, y in found) / len(by[key])
+
+    grid = [
+        RerankSettings(top=top, sentence=w, floor=f)
+        for f, w, top in itertools.product(FLOORS, SENTENCE_WEIGHTS, TOPS)
+    ]
+    fitted = ("rtqa-gold", "rtqa-evidence", PAGE)
+    lines = [
+        "| fit | set | part | role | questions | R@1 | R@5 | R@1 / R@5 off |",
+        "|---|---|---|---|---:|---:|---:|---:|",
+    ]
+    for fit_on in ("early", "late"):
+        best = max(
+            grid,
+            key=lambda s: (np.mean([at1((n, fit_on), s) for n in fitted]), -s.sentence, -s.top),
+        )
+        print(f"fitted on {fit_on}: {best}", flush=True)
+        for (name, half), items in sorted(by.items()):
+            role = (
+                "in no fit"
+                if half == "seed"
+                else ("fitted on" if half == fit_on else "**measured on**")
+            )
+            label = part_label(name, half)
+            on, off = recall(items, best), recall(items, None)
+            lines.append(
+                f"| floor {best.floor}, weight {best.sentence}, top {best.top} "
+                f"(fit {fit_on}) | {name} | {label} | {role} | {len(items)} | "
+                f"{on[0]:.3f} | {on[1]:.3f} | {off[0]:.3f} / {off[1]:.3f} |"
+            )
+    return "\n".join(lines)
+
+
+def cost(asked: Sequence[Asked], settings: RerankSettings) -> float:
     """Milliseconds the reranker takes per question (its features and the reorder)."""
-    settings = RerankSettings(top=top, sentence=0.1, kind=0.1)
     queries = [(parse_query(a.question), a.hits) for a in asked]
     start = time.perf_counter()
     for query, hits in queries:
@@ -215,10 +299,18 @@ def main() -> None:
     parser.add_argument("--embedding-cache", type=Path, help="remember vectors in this folder")
     parser.add_argument("--dump", type=Path, required=True, help="pickle: reuse, or save")
     parser.add_argument("--top", type=int, default=20, help="hits the reranker reorders")
+    parser.add_argument(
+        "--floors", action="store_true", help="the shipped setting's protocol (sentence floor)"
+    )
     args = parser.parse_args()
     asked = load_or_dump(args.dump, args.embedding_cache)
+    if args.floors:
+        print(floors(asked))
+        print(f"cost: {cost(asked, SearchSettings().rerank or RerankSettings()):.2f} ms a question")
+        return
     print(table(asked, args.top))
-    print(f"cost: {cost(asked, args.top):.2f} ms a question (top {args.top})")
+    every = RerankSettings(top=args.top, sentence=0.1, kind=0.1)
+    print(f"cost: {cost(asked, every):.2f} ms a question (top {args.top})")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from index.search.confidence import Confidence, Signals, coverage
 from index.search.entities import names_found, question_names
 from index.search.highlight import best_sentence
 from index.search.query import Query
+from index.search.rerank import rerank
 from index.search.retrieve import Retriever, collapse_duplicates
 
 ANSWER_HITS = 10  # hits kept with an answer (for evaluation and "also reported by")
@@ -22,6 +23,10 @@ def answer_question(
     was found)."""
     # The question is embedded inside `search`, beside its bm25 reads.
     hits = retriever.search(query, k=ANSWER_HITS, now=now)
+    if retriever.settings.rerank is not None:
+        # The passage that says it: of the top hits on the topic, the one with a
+        # sentence restating the question (index.search.rerank).
+        hits = rerank(query, hits, retriever.settings.rerank)
     hits = collapse_duplicates(hits, keep=ANSWER_HITS)
     if not hits:
         return Answer(question=query.text, abstained=True, confidence=0.0, hit=None), None

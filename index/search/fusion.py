@@ -13,6 +13,10 @@ import numpy as np
 
 from index.search.rerank import RerankSettings
 
+# A sentence restating most of the question lifts its passage among the top 10: the
+# early fit of benchmarks/rerank.py --floors (README "The passage that says it").
+ANSWER_RERANK = RerankSettings(top=10, sentence=0.1, floor=0.3)
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -44,9 +48,8 @@ class SearchSettings:
     position_span: int = 20
     per_article: int = 3  # passages of one article before other articles get their turn
     future_grace_days: int = 1  # articles dated after "now" (+ grace) are not yet written
-    # The top hits reordered by answer-type and sentence evidence (hybrid mode only);
-    # None: off (index.search.rerank, README "Fitted on one period, measured on another").
-    rerank: RerankSettings | None = None
+    # The answer step's reordering of the top hits (index.search.rerank; None: off).
+    rerank: RerankSettings | None = ANSWER_RERANK
 
 
 @dataclass(frozen=True)

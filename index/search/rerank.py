@@ -35,22 +35,31 @@ FEATURES = ("fused", "rank", "sentence", "kind", "lead")
 class RerankSettings:
     """The reranker's weights (the fused score's gap to the top hit counts 1).
 
-    Not shipped (`SearchSettings.rerank` is None): fitted on the early halves of
-    rtqa-gold and rtqa-evidence (pairwise logistic regression, benchmarks/rerank.py) and
-    measured on the late ones, and the reverse, unseen R@1 moved -0.005 / 0.000 (evidence
-    2022 / gold August) and +0.002 / -0.019 (evidence 2020-21 / gold June-July); a grid
-    on R@1 itself did worse (-0.004 / -0.032 and -0.006 / -0.037); the seed page stayed
-    at 6 of 7 throughout. Features cost 1.8 ms a question over 20 hits.
+    Shipped (`SearchSettings.rerank`, applied by the answer step): the best sentence's
+    coverage of the question above `floor` only, a sentence restating most of what is
+    asked, chosen on the early halves of rtqa-gold and rtqa-evidence and the even
+    questions of benchmarks/seed_page_questions.jsonl and measured on the rest
+    (benchmarks/rerank.py --floors; README "The passage that says it"). A linear fit of
+    every feature (`fit_pairwise`) did not transfer.
     """
 
-    top: int = 20  # hits reordered; the rest keep their place after them
+    top: int = 10  # hits reordered; the rest keep their place after them
     rank: float = 0.0  # x rank / top: the fused order itself
-    sentence: float = 0.0  # x IDF-weighted coverage of the question by the best sentence
+    sentence: float = 0.0  # x IDF-weighted coverage of the question by the best sentence,
+    floor: float = 0.0  # ... above this share
     kind: float = 0.0  # x coverage of the best sentence holding the kind asked
     lead: float = 0.0  # the passage opens its article
 
     def vector(self) -> np.ndarray:
         return np.array([1.0, self.rank, self.sentence, self.kind, self.lead])
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """The linear score of `features` rows, the sentence column counted above `floor`."""
+        x = np.array(rows, dtype=np.float64)
+        if len(x) and self.floor:
+            column = FEATURES.index("sentence")
+            x[:, column] = np.maximum(0.0, x[:, column] - self.floor)
+        return x @ self.vector()
 
 
 def _words(text: str) -> tuple[set[str], set[str]]:
@@ -92,10 +101,15 @@ def _holds(kind: str | None, sentence: str, question_words: set[str]) -> bool:
 
 
 def features(
-    query: Query, hits: Sequence[Hit], weights: Mapping[str, float] | None = None
+    query: Query,
+    hits: Sequence[Hit],
+    weights: Mapping[str, float] | None = None,
+    *,
+    kinds: bool = True,
 ) -> np.ndarray:
     """One row per hit, the columns of FEATURES. Without `weights` the question's words
-    are weighted by their rarity among `hits`."""
+    are weighted by their rarity among `hits`; without `kinds` the "kind" column is 0
+    (not looked for: half the features' time)."""
     terms = query.terms
     if weights is None:
         weights = local_weights(terms, [h.passage.text for h in hits])
@@ -116,7 +130,7 @@ def features(
             sentence = text[start:end]
             covered = _coverage(terms, weights, _words(sentence)) if terms else 0.0
             best = max(best, covered)
-            if covered > best_kind and _holds(kind, sentence, question_words):
+            if kinds and covered > best_kind and _holds(kind, sentence, question_words):
                 best_kind = covered
         rows[i] = (
             fused[i],
@@ -144,8 +158,8 @@ def rerank(
     head, tail = list(hits[: settings.top]), list(hits[settings.top :])
     if len(head) < 2:
         return list(hits)
-    scores = features(query, head, weights) @ settings.vector()
-    scores = np.nan_to_num(scores, nan=-math.inf)
+    rows = features(query, head, weights, kinds=bool(settings.kind))
+    scores = np.nan_to_num(settings.scores(rows), nan=-math.inf)
     return reorder(head, scores) + tail
 
 

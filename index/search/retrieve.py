@@ -20,7 +20,6 @@ from index.records import Hit
 from index.search.confidence import idf_weights
 from index.search.fusion import Features, SearchSettings, fuse, rank
 from index.search.query import Query
-from index.search.rerank import rerank
 from index.side_threads import side_pool
 from index.storage.passage_rows import RankingRow
 from index.storage.store import Store
@@ -249,15 +248,12 @@ class Retriever:
         per_article = s.per_article if mode == "hybrid" else 0
         ranked = rank(ids, scores, features.article, per_article)
         keep = max(k, 1) * 3 if mode == "hybrid" else k
-        rerank_settings = s.rerank if mode == "hybrid" else None
-        reach = max(keep, rerank_settings.top) if rerank_settings else keep
-        # Text only for the hits returned and those the reranker reorders: 30 rows, not
-        # ~300. A passage deleted since the candidates were read gives its place to the
-        # next ones.
-        passages = self.store.passages(ranked[:reach])
-        if len(passages) < min(reach, len(ranked)):
-            passages.update(self.store.passages(ranked[reach:]))
-        shown = [pid for pid in ranked if pid in passages][:reach]
+        # Text only for the hits returned: 30 rows, not ~300. A passage deleted since the
+        # candidates were read gives its place to the next ones.
+        passages = self.store.passages(ranked[:keep])
+        if len(passages) < min(keep, len(ranked)):
+            passages.update(self.store.passages(ranked[keep:]))
+        shown = [pid for pid in ranked if pid in passages][:keep]
         score_of = dict(zip(found.ids, scores.tolist(), strict=True))
         hits = [
             Hit(
@@ -268,9 +264,7 @@ class Retriever:
             )
             for pid in shown
         ]
-        if rerank_settings is not None:
-            hits = rerank(query, hits, rerank_settings)
-        return hits[:keep]
+        return hits
 
     def term_weights(self, query: Query) -> dict[str, float]:
         """Inverse document frequency of each query term over the passages: rare words

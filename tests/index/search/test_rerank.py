@@ -10,6 +10,7 @@ import pytest
 
 from index.evaluation.calibration import split_by_date
 from index.records import Article, Hit, Passage
+from index.search.answer import answer_question
 from index.search.fusion import SearchSettings
 from index.search.query import parse_query
 from index.search.rerank import (
@@ -131,7 +132,7 @@ def test_settings_from_counts_the_fused_score_one() -> None:
     assert s == RerankSettings(top=7, rank=-0.5, sentence=0.25, kind=0.1, lead=0.0)
 
 
-def test_search_reranks_in_hybrid_mode_only(hash_index) -> None:
+def test_the_answer_step_reranks_and_search_does_not(hash_index) -> None:
     hash_index.ingest_articles(
         [
             Article(title="", text=LEAD, url="https://r.t/1", published="2022-06-01"),
@@ -139,12 +140,31 @@ def test_search_reranks_in_hybrid_mode_only(hash_index) -> None:
         ]
     )
     now = date(2022, 6, 2)
-    plain = hash_index.retriever(SearchSettings())
+    plain = hash_index.retriever(replace(SearchSettings(), rerank=None))
     on = hash_index.retriever(replace(SearchSettings(), rerank=RerankSettings(kind=50.0)))
-    assert SearchSettings().rerank is None  # not shipped: see the README
-    hits = on.search(HOW_MANY, now=now, k=2)
-    assert hits[0].passage.url == "https://r.t/2"
-    for mode in ("lexical", "dense"):
+    for mode in ("hybrid", "lexical", "dense"):
         assert [h.passage.id for h in on.search(HOW_MANY, now=now, k=2, mode=mode)] == [
             h.passage.id for h in plain.search(HOW_MANY, now=now, k=2, mode=mode)
         ]
+    reranked, _ = answer_question(on, hash_index.confidence, HOW_MANY, now)
+    assert reranked.hit is not None and reranked.hit.passage.url == "https://r.t/2"
+    fused, _ = answer_question(plain, hash_index.confidence, HOW_MANY, now)
+    first = plain.search(HOW_MANY, now=now, k=2)[0]
+    assert fused.hit is not None and fused.hit.passage.id == first.passage.id
+
+
+def test_the_shipped_floor_counts_only_a_sentence_restating_the_question() -> None:
+    shipped = SearchSettings().rerank
+    assert shipped is not None and shipped.floor > 0 and shipped.sentence > 0
+    question = parse_query("What did the mayor of Ruritania promise the flooded farmers?")
+    restating = "The mayor of Ruritania promised the flooded farmers new dams."
+    partial = "Farmers met on Sunday."
+    hits = [_hit(partial, 1.0, pid=1), _hit(restating, 1.0 - shipped.sentence / 2, pid=2)]
+    x = features(question, hits)
+    column = FEATURES.index("sentence")
+    assert x[1, column] > shipped.floor > x[0, column]
+    assert [h.passage.id for h in rerank(question, hits, shipped)] == [2, 1]
+    # Coverage counts only above the floor: at 1.0 nothing does, and the fused order stands.
+    high = replace(shipped, floor=1.0)
+    assert [h.passage.id for h in rerank(question, hits, high)] == [1, 2]
+    assert high.scores(x).tolist() == x[:, 0].tolist()
