@@ -75,7 +75,10 @@ def _found(term: str, words: tuple[set[str], set[str]]) -> bool:
 def local_weights(terms: Sequence[str], texts: Sequence[str]) -> dict[str, float]:
     """Inverse document frequency of each term over `texts` (the hits themselves): a word
     every hit shares says nothing about which hit answers."""
-    bags = [_words(t) for t in texts]
+    return _rarity(terms, [_words(t) for t in texts])
+
+
+def _rarity(terms: Sequence[str], bags: Sequence[tuple[set[str], set[str]]]) -> dict[str, float]:
     n = len(bags)
     return {term: math.log(1.0 + n / (1.0 + sum(_found(term, b) for b in bags))) for term in terms}
 
@@ -106,13 +109,18 @@ def features(
     weights: Mapping[str, float] | None = None,
     *,
     kinds: bool = True,
+    floor: float = 0.0,
 ) -> np.ndarray:
     """One row per hit, the columns of FEATURES. Without `weights` the question's words
     are weighted by their rarity among `hits`; without `kinds` the "kind" column is 0
-    (not looked for: half the features' time)."""
+    (not looked for: half the features' time). Without `kinds`, a hit whose whole text
+    covers no more than `floor` of the question has that coverage as its "sentence"
+    (no sentence of it covers more), its sentences unread: the same `scores` for a
+    `RerankSettings.floor` at least as high."""
     terms = query.terms
+    bags = [_words(h.passage.text) for h in hits]
     if weights is None:
-        weights = local_weights(terms, [h.passage.text for h in hits])
+        weights = _rarity(terms, bags)
     kind = asked_kind(query.text)
     if kind == NAME:
         kind = None  # some capitalised word new to the question: nearly every passage
@@ -126,7 +134,12 @@ def features(
     for i, hit in enumerate(hits):
         text = hit.passage.text
         best = best_kind = 0.0
-        for start, end in sentence_spans(text):
+        whole = _coverage(terms, weights, bags[i]) if terms and not kinds else 1.0
+        if whole <= floor:
+            best, spans = whole, []
+        else:
+            spans = sentence_spans(text)
+        for start, end in spans:
             sentence = text[start:end]
             covered = _coverage(terms, weights, _words(sentence)) if terms else 0.0
             best = max(best, covered)
@@ -158,7 +171,7 @@ def rerank(
     head, tail = list(hits[: settings.top]), list(hits[settings.top :])
     if len(head) < 2:
         return list(hits)
-    rows = features(query, head, weights, kinds=bool(settings.kind))
+    rows = features(query, head, weights, kinds=bool(settings.kind), floor=settings.floor)
     scores = np.nan_to_num(settings.scores(rows), nan=-math.inf)
     return reorder(head, scores) + tail
 

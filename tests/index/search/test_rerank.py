@@ -168,3 +168,25 @@ def test_the_shipped_floor_counts_only_a_sentence_restating_the_question() -> No
     high = replace(shipped, floor=1.0)
     assert [h.passage.id for h in rerank(question, hits, high)] == [1, 2]
     assert high.scores(x).tolist() == x[:, 0].tolist()
+
+
+def test_unread_sentences_change_no_score() -> None:
+    # A hit whose whole text covers no more than the floor skips its sentences: the
+    # scores are those of every sentence read, over random questions and passages.
+    rng = np.random.default_rng(7)
+    vocabulary = "floods Ruritania mayor dams 2,300 people farmers the of said new rain".split()
+    unread = 0
+    for _ in range(200):
+        question = parse_query(" ".join(rng.choice(vocabulary, 5)) + "?")
+        texts = [
+            ". ".join(" ".join(rng.choice(vocabulary, rng.integers(1, 8))) for _ in range(3))
+            for _ in range(8)
+        ]
+        hits = [_hit(t, 1.0 - i / 10, pid=i) for i, t in enumerate(texts)]
+        for floor in (0.0, 0.3, 0.6):
+            settings = RerankSettings(top=8, sentence=0.5, floor=floor)
+            read = features(question, hits, kinds=False)
+            unread_rows = features(question, hits, kinds=False, floor=floor)
+            unread += int((read != unread_rows).any(axis=1).sum())
+            assert settings.scores(read).tolist() == settings.scores(unread_rows).tolist()
+    assert unread > 0  # the shortcut was taken where it gives another raw value
