@@ -204,41 +204,56 @@ def grid_fit(items: Sequence[Asked], top: int) -> RerankSettings:
     return best[2]
 
 
-def table(asked: Sequence[Asked], top: int) -> str:
-    """Fitted-on / measured-on R@1 / R@5 of each fit, both directions, both sets, seed."""
+HEADER = (
+    "| fit | set | part | role | questions | R@1 | R@5 | R@1 / R@5 off |\n"
+    "|---|---|---|---|---:|---:|---:|---:|"
+)
+
+
+def by_part(asked: Sequence[Asked]) -> dict[tuple[str, str], list[Asked]]:
+    """The asked questions by (set, part)."""
     by: dict[tuple[str, str], list[Asked]] = {}
     for a in asked:
         by.setdefault((a.set, part(a)), []).append(a)
-    lines = [
-        "| reranker | set | half | role | questions | R@1 | R@5 | R@1 / R@5 off |",
-        "|---|---|---|---|---:|---:|---:|---:|",
-    ]
+    return by
+
+
+def rows_of(
+    by: dict[tuple[str, str], list[Asked]], settings: RerankSettings, fit_on: str, name: str
+) -> list[str]:
+    """One table row per (set, part): R@1 / R@5 with `settings` and without reranking."""
+    lines = []
+    for (set_name, half), items in sorted(by.items()):
+        role = (
+            "in no fit"
+            if half == "seed"
+            else ("fitted on" if half == fit_on else "**measured on**")
+        )
+        on, off = recall(items, settings), recall(items, None)
+        lines.append(
+            f"| {name} | {set_name} | {part_label(set_name, half)} | {role} | {len(items)} | "
+            f"{on[0]:.3f} | {on[1]:.3f} | {off[0]:.3f} / {off[1]:.3f} |"
+        )
+    return lines
+
+
+def table(asked: Sequence[Asked], top: int) -> str:
+    """Fitted-on / measured-on R@1 / R@5 of each fit, both directions, both sets, seed."""
+    by = by_part(asked)
+    lines = [HEADER]
     for method, fitter in (("pairwise logistic", fit), ("grid on R@1", grid_fit)):
         for fit_on in ("early", "late"):
             train = by[("rtqa-gold", fit_on)] + by[("rtqa-evidence", fit_on)]
             settings = fitter(train, top)
             print(f"{method}, fitted on {fit_on}: {settings}", flush=True)
-            for (name, half), items in sorted(by.items()):
-                role = (
-                    "in no fit"
-                    if half == "seed"
-                    else ("fitted on" if half == fit_on else "**measured on**")
-                )
-                label = part_label(name, half)
-                on, off = recall(items, settings), recall(items, None)
-                lines.append(
-                    f"| {method}, fit {fit_on} | {name} | {label} | {role} | {len(items)} | "
-                    f"{on[0]:.3f} | {on[1]:.3f} | {off[0]:.3f} / {off[1]:.3f} |"
-                )
+            lines += rows_of(by, settings, fit_on, f"{method}, fit {fit_on}")
     return "\n".join(lines)
 
 
 def floors(asked: Sequence[Asked]) -> str:
     """The shipped setting's protocol (`--floors`): fitted on one part, measured on the
     other, both ways."""
-    by: dict[tuple[str, str], list[Asked]] = {}
-    for a in asked:
-        by.setdefault((a.set, part(a)), []).append(a)
+    by = by_part(asked)
     # Each question's feature rows once per `top` (the IDF is counted over those hits).
     rows = {
         (key, top): [
@@ -259,29 +274,15 @@ def floors(asked: Sequence[Asked]) -> str:
         for f, w, top in itertools.product(FLOORS, SENTENCE_WEIGHTS, TOPS)
     ]
     fitted = ("rtqa-gold", "rtqa-evidence", PAGE)
-    lines = [
-        "| fit | set | part | role | questions | R@1 | R@5 | R@1 / R@5 off |",
-        "|---|---|---|---|---:|---:|---:|---:|",
-    ]
+    lines = [HEADER]
     for fit_on in ("early", "late"):
         best = max(
             grid,
             key=lambda s: (np.mean([at1((n, fit_on), s) for n in fitted]), -s.sentence, -s.top),
         )
         print(f"fitted on {fit_on}: {best}", flush=True)
-        for (name, half), items in sorted(by.items()):
-            role = (
-                "in no fit"
-                if half == "seed"
-                else ("fitted on" if half == fit_on else "**measured on**")
-            )
-            label = part_label(name, half)
-            on, off = recall(items, best), recall(items, None)
-            lines.append(
-                f"| floor {best.floor}, weight {best.sentence}, top {best.top} "
-                f"(fit {fit_on}) | {name} | {label} | {role} | {len(items)} | "
-                f"{on[0]:.3f} | {on[1]:.3f} | {off[0]:.3f} / {off[1]:.3f} |"
-            )
+        name = f"floor {best.floor}, weight {best.sentence}, top {best.top} (fit {fit_on})"
+        lines += rows_of(by, best, fit_on, name)
     return "\n".join(lines)
 
 
